@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The flow cache: one scon_flow per conntrack entry, hashed twice, once by
+ * the tuple each direction's packets arrive with. Entries are created by
+ * learn.c, read by express.c under RCU, and dropped here: by the garbage
+ * collector (idle, conntrack gone), by notifiers (devices) and by flushes.
+ */
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <net/netfilter/nf_conntrack_core.h>
+
+#include "scon.h"
+
+static const struct rhashtable_params scon_flow_params = {
+	.head_offset		= offsetof(struct scon_dir, node),
+	.key_offset		= offsetof(struct scon_dir, key),
+	.key_len		= sizeof(struct scon_key),
+	.automatic_shrinking	= true,
+};
+
+static struct rhashtable scon_flows;
+static struct kmem_cache *scon_flow_cache;
+static atomic_t scon_nflows = ATOMIC_INIT(0);
+static struct delayed_work scon_gc_work;
+
+struct rhashtable *scon_flow_table(void)
+{
+	return &scon_flows;
+}
+
+u32 scon_flow_count(void)
+{
+	return atomic_read(&scon_nflows);
+}
+
+struct scon_dir *scon_flow_lookup(const struct scon_key *key)
+{
+	return rhashtable_lookup(&scon_flows, key, scon_flow_params);
+}
+
+static void scon_route_free_now(struct scon_route *route)
+{
+	dev_put(route->out_dev);
+	kfree(route);
+}
+
+static void scon_route_free_rcu(struct rcu_head *head)
+{
+	scon_route_free_now(container_of(head, struct scon_route, rcu));
+}
+
+/* Frees a route once no reader can hold it; NULL is fine. */
+void scon_route_free(struct scon_route *route)
+{
+	if (route)
+		call_rcu(&route->rcu, scon_route_free_rcu);
+}
+
+static void scon_flow_free_rcu(struct rcu_head *head)
+{
+	struct scon_flow *flow = container_of(head, struct scon_flow, rcu);
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct scon_route *route;
+
+		route = rcu_dereference_protected(flow->d[i].route, true);
+		if (route)
+			scon_route_free_now(route);
+	}
+
+	nf_ct_put(flow->ct);
+	kmem_cache_free(scon_flow_cache, flow);
+}
+
+static void scon_key_from_tuple(struct scon_key *key,
+				const struct nf_conntrack_tuple *t)
+{
+	memset(key, 0, sizeof(*key));
+	key->saddr = t->src.u3.ip;
+	key->daddr = t->dst.u3.ip;
+	key->sport = t->src.u.all;
+	key->dport = t->dst.u.all;
+	key->proto = t->dst.protonum;
+}
+
+static struct scon_flow *scon_flow_alloc(struct nf_conn *ct)
+{
+	struct scon_flow *flow;
+	int i;
+
+	flow = kmem_cache_zalloc(scon_flow_cache, GFP_ATOMIC);
+	if (!flow)
+		return NULL;
+
+	for (i = 0; i < 2; i++) {
+		flow->d[i].dir = i;
+		scon_key_from_tuple(&flow->d[i].key, &ct->tuplehash[i].tuple);
+	}
+	nf_conntrack_get(&ct->ct_general);
+	flow->ct = ct;
+	flow->created = jiffies;
+	flow->last_used = jiffies;
+	return flow;
+}
+
+/*
+ * Makes both directions visible. Whoever inserts the original direction
+ * first owns the conntrack entry; a loser frees its copy and retries.
+ */
+static int scon_flow_insert(struct scon_flow *flow)
+{
+	int err;
+
+	err = rhashtable_lookup_insert_fast(&scon_flows, &flow->d[0].node,
+					    scon_flow_params);
+	if (err)
+		return err;
+
+	err = rhashtable_lookup_insert_fast(&scon_flows, &flow->d[1].node,
+					    scon_flow_params);
+	if (err) {
+		rhashtable_remove_fast(&scon_flows, &flow->d[0].node,
+				       scon_flow_params);
+		return err;
+	}
+
+	atomic_inc(&scon_nflows);
+	return 0;
+}
+
+/* A flow left over from an earlier conntrack entry with the same tuple. */
+static bool scon_flow_evict_stale(const struct scon_key *key,
+				  const struct nf_conn *ct)
+{
+	struct scon_dir *d = scon_flow_lookup(key);
+	struct scon_flow *old;
+
+	if (!d)
+		return true;
+
+	old = scon_dir_flow(d);
+	if (old->ct == ct)
+		return true;
+	if (!nf_ct_is_dying(old->ct))
+		return false;
+
+	scon_flow_remove(old, SCON_CTR_INV_CONNTRACK);
+	return true;
+}
+
+/* Called under rcu_read_lock from the learning hooks. */
+struct scon_flow *scon_flow_find_or_create(struct nf_conn *ct,
+					   const struct scon_config *cfg)
+{
+	struct scon_flow *flow;
+	struct scon_dir *d;
+	struct scon_key key;
+	int i;
+
+	scon_key_from_tuple(&key, &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple);
+	d = scon_flow_lookup(&key);
+	if (d && scon_dir_flow(d)->ct == ct)
+		return scon_dir_flow(d);
+
+	for (i = 0; i < 2; i++) {
+		scon_key_from_tuple(&key, &ct->tuplehash[i].tuple);
+		if (!scon_flow_evict_stale(&key, ct))
+			return NULL;
+	}
+
+	if (atomic_read(&scon_nflows) >= cfg->max_flows) {
+		scon_count(SCON_CTR_FLOWS_REFUSED_FULL);
+		return NULL;
+	}
+
+	flow = scon_flow_alloc(ct);
+	if (!flow)
+		return NULL;
+
+	if (scon_flow_insert(flow)) {
+		/* Another CPU won the race, or a tuple is still taken. */
+		nf_ct_put(ct);
+		kmem_cache_free(scon_flow_cache, flow);
+		return NULL;
+	}
+
+	return flow;
+}
+
+/* The normal path has just confirmed direction @dir's decision. */
+void scon_flow_renewed(struct scon_flow *flow, u8 dir)
+{
+	WRITE_ONCE(flow->d[dir].validated, jiffies);
+	if (test_bit(SCON_DIR_STALE, &flow->d[dir].state))
+		clear_bit(SCON_DIR_STALE, &flow->d[dir].state);
+}
+
+/* Publishes a newly learned decision for one direction. */
+void scon_flow_set_route(struct scon_flow *flow, u8 dir,
+			 struct scon_route *route)
+{
+	struct scon_route *old;
+
+	old = unrcu_pointer(xchg(&flow->d[dir].route, RCU_INITIALIZER(route)));
+	scon_flow_renewed(flow, dir);
+	scon_route_free(old);
+}
+
+bool scon_flow_ready(const struct scon_flow *flow)
+{
+	return rcu_access_pointer(flow->d[0].route) &&
+	       rcu_access_pointer(flow->d[1].route);
+}
+
+/*
+ * Express packets bypass conntrack's TCP window tracking. Before the next
+ * packet of the connection meets it again, forget the windows so that
+ * conntrack picks them up from that packet instead of calling it invalid.
+ */
+void scon_flow_fixup_tcp(struct nf_conn *ct)
+{
+	if (nf_ct_protonum(ct) != IPPROTO_TCP)
+		return;
+
+	spin_lock_bh(&ct->lock);
+	ct->proto.tcp.seen[0].td_maxwin = 0;
+	ct->proto.tcp.seen[1].td_maxwin = 0;
+	spin_unlock_bh(&ct->lock);
+}
+
+void scon_flow_remove(struct scon_flow *flow, enum scon_counter reason)
+{
+	if (test_and_set_bit(SCON_FLOW_DEAD, &flow->flags))
+		return;
+
+	rhashtable_remove_fast(&scon_flows, &flow->d[0].node, scon_flow_params);
+	rhashtable_remove_fast(&scon_flows, &flow->d[1].node, scon_flow_params);
+	atomic_dec(&scon_nflows);
+	scon_count(reason);
+
+	if (test_bit(SCON_FLOW_EXPRESSED, &flow->flags))
+		scon_flow_fixup_tcp(flow->ct);
+	call_rcu(&flow->rcu, scon_flow_free_rcu);
+}
+
+typedef bool (*scon_flow_match_t)(const struct scon_flow *flow,
+				  const void *arg);
+
+/*
+ * Removes every flow the predicate picks. Each flow is visited through
+ * its original direction only. A table resize can make the walk miss
+ * entries, so callers that must see all of them loop on the count.
+ */
+static void scon_flows_remove_if(scon_flow_match_t match, const void *arg,
+				 enum scon_counter reason)
+{
+	struct rhashtable_iter iter;
+	struct scon_dir *d;
+
+	rhashtable_walk_enter(&scon_flows, &iter);
+	rhashtable_walk_start(&iter);
+	while ((d = rhashtable_walk_next(&iter)) != NULL) {
+		if (IS_ERR(d))
+			continue;
+		if (d->dir != IP_CT_DIR_ORIGINAL)
+			continue;
+		if (match(scon_dir_flow(d), arg))
+			scon_flow_remove(scon_dir_flow(d), reason);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+static bool scon_match_all(const struct scon_flow *flow, const void *arg)
+{
+	return true;
+}
+
+void scon_flows_flush(enum scon_counter reason)
+{
+	int tries;
+
+	for (tries = 0; tries < 16 && scon_flow_count(); tries++)
+		scon_flows_remove_if(scon_match_all, NULL, reason);
+	WARN_ON_ONCE(scon_flow_count());
+}
+
+static bool scon_route_uses(const struct scon_route *route,
+			    const struct net_device *dev)
+{
+	return route && (route->out_dev == dev ||
+			 route->via_ifindex == dev->ifindex ||
+			 route->neigh_ifindex == dev->ifindex);
+}
+
+static bool scon_match_dev(const struct scon_flow *flow, const void *arg)
+{
+	const struct net_device *dev = arg;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const struct scon_dir *d = &flow->d[i];
+
+		if (d->in_ifindex == dev->ifindex ||
+		    scon_route_uses(rcu_dereference(d->route), dev))
+			return true;
+	}
+
+	return false;
+}
+
+static bool scon_flows_any_dev(const struct net_device *dev)
+{
+	struct rhashtable_iter iter;
+	struct scon_dir *d;
+	bool found = false;
+
+	rhashtable_walk_enter(&scon_flows, &iter);
+	rhashtable_walk_start(&iter);
+	while (!found && (d = rhashtable_walk_next(&iter)) != NULL) {
+		if (!IS_ERR(d))
+			found = scon_match_dev(scon_dir_flow(d), dev);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return found;
+}
+
+/*
+ * Drops every flow that enters or leaves through @dev, or is routed via
+ * it. Called from the netdevice notifier: no flow may keep a reference
+ * to a device on its way out.
+ */
+void scon_flows_remove_dev(const struct net_device *dev)
+{
+	int tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		scon_flows_remove_if(scon_match_dev, dev, SCON_CTR_INV_LINK);
+		if (!scon_flows_any_dev(dev))
+			return;
+	}
+	WARN_ON_ONCE(1);
+}
+
+static bool scon_ct_gone(const struct nf_conn *ct)
+{
+	if (nf_ct_is_dying(ct) || !nf_ct_is_confirmed(ct))
+		return true;
+
+	if (nf_ct_protonum(ct) != IPPROTO_TCP)
+		return false;
+
+	switch (READ_ONCE(ct->proto.tcp.state)) {
+	case TCP_CONNTRACK_FIN_WAIT:
+	case TCP_CONNTRACK_CLOSE_WAIT:
+	case TCP_CONNTRACK_LAST_ACK:
+	case TCP_CONNTRACK_TIME_WAIT:
+	case TCP_CONNTRACK_CLOSE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool scon_match_gone(const struct scon_flow *flow, const void *arg)
+{
+	return scon_ct_gone(flow->ct);
+}
+
+static bool scon_match_idle(const struct scon_flow *flow, const void *arg)
+{
+	const unsigned long *idle = arg;
+
+	return time_after(jiffies, READ_ONCE(flow->last_used) + *idle);
+}
+
+static void scon_gc(struct work_struct *work)
+{
+	unsigned long idle;
+
+	rcu_read_lock();
+	idle = msecs_to_jiffies(rcu_dereference(scon_cfg)->idle_timeout_ms);
+	rcu_read_unlock();
+
+	scon_flows_remove_if(scon_match_gone, NULL, SCON_CTR_INV_CONNTRACK);
+	scon_flows_remove_if(scon_match_idle, &idle, SCON_CTR_INV_IDLE);
+	queue_delayed_work(system_power_efficient_wq, &scon_gc_work, HZ);
+}
+
+void scon_gc_kick(void)
+{
+	mod_delayed_work(system_power_efficient_wq, &scon_gc_work, 0);
+}
+
+int scon_flows_init(void)
+{
+	int err;
+
+	scon_flow_cache = KMEM_CACHE(scon_flow, 0);
+	if (!scon_flow_cache)
+		return -ENOMEM;
+
+	err = rhashtable_init(&scon_flows, &scon_flow_params);
+	if (err) {
+		kmem_cache_destroy(scon_flow_cache);
+		return err;
+	}
+
+	INIT_DEFERRABLE_WORK(&scon_gc_work, scon_gc);
+	queue_delayed_work(system_power_efficient_wq, &scon_gc_work, HZ);
+	return 0;
+}
+
+/* Runs after every hook is gone: nothing adds flows any more. */
+void scon_flows_exit(void)
+{
+	cancel_delayed_work_sync(&scon_gc_work);
+	scon_flows_flush(SCON_CTR_INV_FLUSH);
+	rcu_barrier();
+	rhashtable_destroy(&scon_flows);
+	kmem_cache_destroy(scon_flow_cache);
+}
