@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"regexp"
 	"strconv"
@@ -55,11 +54,7 @@ func defaults() settings {
 		revalidate:  time.Second,
 		idleTimeout: 30 * time.Second,
 		protocols:   sconnl.ProtoTCP | sconnl.ProtoUDP,
-		excludes: []sconnl.Exclude{{
-			Prefix: netip.MustParsePrefix("192.168.0.0/16"),
-			Port:   22,
-			Proto:  sconnl.IPProtoTCP,
-		}},
+		excludes:    []sconnl.Exclude{},
 	}
 }
 

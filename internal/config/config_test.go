@@ -272,3 +272,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The defaults are the module's own (kmod/config.c): an empty file must
+// leave a freshly loaded module as it was.
+func TestDefaultsAreTheModules(t *testing.T) {
+	got := defaults()
+	if !got.enabled || got.maxFlows != 16384 || got.revalidate != time.Second ||
+		got.idleTimeout != 30*time.Second ||
+		got.protocols != sconnl.ProtoTCP|sconnl.ProtoUDP {
+		t.Errorf("defaults = %+v, want enabled, 16384 flows, 1s, 30s, tcp+udp", got)
+	}
+	if diff := cmp.Diff([]string{"docker0"}, got.bridges); diff != "" {
+		t.Errorf("bridges (-want +got):\n%s", diff)
+	}
+	if len(got.uplinks) != 0 || len(got.excludes) != 0 {
+		t.Errorf("uplinks %v, excludes %v: want none", got.uplinks, got.excludes)
+	}
+}
