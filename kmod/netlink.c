@@ -66,7 +66,7 @@ static int scon_parse_names(const struct nlattr *nest,
 	int rem;
 
 	nla_for_each_nested(attr, nest, rem) {
-		if (n == SCON_MAX_NAMES) {
+		if (n == SCON_MAX_DEVICES) {
 			NL_SET_ERR_MSG_ATTR(extack, attr, "too many devices (at most 32)");
 			return -E2BIG;
 		}
@@ -234,7 +234,7 @@ static int scon_add_name(char names[][IFNAMSIZ], unsigned int *n,
 	if (scon_find_name(names, *n, name) >= 0)
 		return 0;
 
-	if (*n == SCON_MAX_NAMES) {
+	if (*n == SCON_MAX_DEVICES) {
 		GENL_SET_ERR_MSG(info, "too many devices attached (at most 32)");
 		return -E2BIG;
 	}

@@ -23,8 +23,6 @@
 #include "uapi/scon.h"
 
 #define SCON_VERSION		"0.1.0"
-#define SCON_MAX_NAMES		32
-#define SCON_MAX_EXCLUDES	64
 
 struct scon_exclude {
 	__be32 addr;
@@ -40,8 +38,8 @@ struct scon_config {
 	u32 idle_timeout_ms;
 	u32 protocols;		/* SCON_PROTO_* */
 	unsigned int n_bridges, n_uplinks, n_excludes;
-	char bridges[SCON_MAX_NAMES][IFNAMSIZ];
-	char uplinks[SCON_MAX_NAMES][IFNAMSIZ];
+	char bridges[SCON_MAX_DEVICES][IFNAMSIZ];
+	char uplinks[SCON_MAX_DEVICES][IFNAMSIZ];
 	struct scon_exclude excludes[SCON_MAX_EXCLUDES];
 	struct rcu_head rcu;
 };

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"strings"
@@ -81,6 +82,10 @@ func TestParseBad(t *testing.T) {
 	}{
 		{"unknown key", "enabled: true\nmax_flow: 10\n",
 			"f.yaml:2: max_flow: unknown key"},
+		{"too many uplinks", "uplinks:\n" + manyDevices(33),
+			"f.yaml:34: uplinks[32]: too many devices: at most 32 per list"},
+		{"too many exclusions", "exclude:\n" + manyExcludes(65),
+			"f.yaml:66: exclude[64]: too many exclusions: at most 64"},
 		{"duplicate key", "max_flows: 10\nenabled: true\nmax_flows: 20\n",
 			"f.yaml:3: max_flows: duplicate key (first at line 1)"},
 		{"not a mapping", "- enabled\n",
@@ -288,4 +293,22 @@ func TestDefaultsAreTheModules(t *testing.T) {
 	if len(got.uplinks) != 0 || len(got.excludes) != 0 {
 		t.Errorf("uplinks %v, excludes %v: want none", got.uplinks, got.excludes)
 	}
+}
+
+// manyDevices lists n distinct uplinks, one a line.
+func manyDevices(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "  - eth%d\n", i)
+	}
+	return b.String()
+}
+
+// manyExcludes lists n exclusions, one a line.
+func manyExcludes(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "  - {cidr: 10.%d.0.0/16}\n", i)
+	}
+	return b.String()
 }

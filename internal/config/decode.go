@@ -232,6 +232,10 @@ func (d *decoder) devices(key string, n *yaml.Node, dst *[]string) {
 			d.problem(item, itemKey, "%s is already listed as %s at line %d", item.Value, first.key, first.line)
 			return
 		}
+		if len(names) == sconnl.MaxDevices {
+			d.problem(item, itemKey, "too many devices: at most %d per list", sconnl.MaxDevices)
+			return
+		}
 		d.seenDevices[item.Value] = seenDevice{itemKey, item.Line}
 		names = append(names, item.Value)
 	})
@@ -290,7 +294,12 @@ var ipProtos = map[string]sconnl.IPProto{"tcp": sconnl.IPProtoTCP, "udp": sconnl
 func (d *decoder) excludes(key string, n *yaml.Node, dst *[]sconnl.Exclude) {
 	list := []sconnl.Exclude{}
 	ok := d.sequence(key, n, "a list of exclusions", func(itemKey string, item *yaml.Node) {
-		if ex, ok := d.exclude(itemKey, item); ok {
+		ex, ok := d.exclude(itemKey, item)
+		if ok && len(list) == sconnl.MaxExcludes {
+			d.problem(item, itemKey, "too many exclusions: at most %d", sconnl.MaxExcludes)
+			return
+		}
+		if ok {
 			list = append(list, ex)
 		}
 	})

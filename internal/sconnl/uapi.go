@@ -12,6 +12,13 @@ const (
 	GenlVersion = 1
 )
 
+// Longest lists a configuration may hold (SCON_MAX_*): devices per list
+// (bridges, uplinks) and exclusions.
+const (
+	MaxDevices  = 32
+	MaxExcludes = 64
+)
+
 // Commands of the family (enum scon_cmd).
 const (
 	CmdUnspec uint8 = iota

@@ -138,6 +138,8 @@ func (h uapiHeader) evalTerm(term string) (int64, error) {
 // it. Sentinels named __*_MAX have no mirror; the *_MAX defines do.
 var goValues = map[string]int64{
 	"SCON_GENL_VERSION": GenlVersion,
+	"SCON_MAX_DEVICES":  MaxDevices,
+	"SCON_MAX_EXCLUDES": MaxExcludes,
 
 	"SCON_CMD_UNSPEC":     int64(CmdUnspec),
 	"SCON_CMD_GET_STATUS": int64(CmdGetStatus),

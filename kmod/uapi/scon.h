@@ -57,6 +57,10 @@
 #define SCON_GENL_NAME		"scon"
 #define SCON_GENL_VERSION	1
 
+/* Longest lists SCON_CMD_SET_CONFIG takes (per list for the devices). */
+#define SCON_MAX_DEVICES	32
+#define SCON_MAX_EXCLUDES	64
+
 enum scon_cmd {
 	SCON_CMD_UNSPEC,
 	SCON_CMD_GET_STATUS,
