@@ -245,19 +245,20 @@ void scon_flow_remove(struct scon_flow *flow, enum scon_counter reason)
 	call_rcu(&flow->rcu, scon_flow_free_rcu);
 }
 
-typedef bool (*scon_flow_match_t)(const struct scon_flow *flow,
-				  const void *arg);
+/* Says why a flow must go (a SCON_CTR_INV_* counter), or SCON_KEEP. */
+#define SCON_KEEP	(-1)
+typedef int (*scon_flow_judge_t)(const struct scon_flow *flow, const void *arg);
 
 /*
- * Removes every flow the predicate picks. Each flow is visited through
- * its original direction only. A table resize can make the walk miss
- * entries, so callers that must see all of them loop on the count.
+ * Removes every flow the judge condemns. Each flow is visited through its
+ * original direction only. A table resize can make the walk miss entries,
+ * so callers that must see all of them loop.
  */
-static void scon_flows_remove_if(scon_flow_match_t match, const void *arg,
-				 enum scon_counter reason)
+static void scon_flows_sweep(scon_flow_judge_t judge, const void *arg)
 {
 	struct rhashtable_iter iter;
 	struct scon_dir *d;
+	int reason;
 
 	rhashtable_walk_enter(&scon_flows, &iter);
 	rhashtable_walk_start(&iter);
@@ -266,16 +267,17 @@ static void scon_flows_remove_if(scon_flow_match_t match, const void *arg,
 			continue;
 		if (d->dir != IP_CT_DIR_ORIGINAL)
 			continue;
-		if (match(scon_dir_flow(d), arg))
+		reason = judge(scon_dir_flow(d), arg);
+		if (reason != SCON_KEEP)
 			scon_flow_remove(scon_dir_flow(d), reason);
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 }
 
-static bool scon_match_all(const struct scon_flow *flow, const void *arg)
+static int scon_judge_all(const struct scon_flow *flow, const void *arg)
 {
-	return true;
+	return *(const enum scon_counter *)arg;
 }
 
 void scon_flows_flush(enum scon_counter reason)
@@ -283,7 +285,7 @@ void scon_flows_flush(enum scon_counter reason)
 	int tries;
 
 	for (tries = 0; tries < 16 && scon_flow_count(); tries++)
-		scon_flows_remove_if(scon_match_all, NULL, reason);
+		scon_flows_sweep(scon_judge_all, &reason);
 	WARN_ON_ONCE(scon_flow_count());
 }
 
@@ -295,9 +297,9 @@ static bool scon_route_uses(const struct scon_route *route,
 			 route->neigh_ifindex == dev->ifindex);
 }
 
-static bool scon_match_dev(const struct scon_flow *flow, const void *arg)
+static bool scon_flow_uses(const struct scon_flow *flow,
+			   const struct net_device *dev)
 {
-	const struct net_device *dev = arg;
 	int i;
 
 	for (i = 0; i < 2; i++) {
@@ -311,6 +313,11 @@ static bool scon_match_dev(const struct scon_flow *flow, const void *arg)
 	return false;
 }
 
+static int scon_judge_dev(const struct scon_flow *flow, const void *arg)
+{
+	return scon_flow_uses(flow, arg) ? SCON_CTR_INV_LINK : SCON_KEEP;
+}
+
 static bool scon_flows_any_dev(const struct net_device *dev)
 {
 	struct rhashtable_iter iter;
@@ -321,7 +328,7 @@ static bool scon_flows_any_dev(const struct net_device *dev)
 	rhashtable_walk_start(&iter);
 	while (!found && (d = rhashtable_walk_next(&iter)) != NULL) {
 		if (!IS_ERR(d))
-			found = scon_match_dev(scon_dir_flow(d), dev);
+			found = scon_flow_uses(scon_dir_flow(d), dev);
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
@@ -338,7 +345,7 @@ void scon_flows_remove_dev(const struct net_device *dev)
 	int tries;
 
 	for (tries = 0; tries < 16; tries++) {
-		scon_flows_remove_if(scon_match_dev, dev, SCON_CTR_INV_LINK);
+		scon_flows_sweep(scon_judge_dev, dev);
 		if (!scon_flows_any_dev(dev))
 			return;
 	}
@@ -365,16 +372,38 @@ static bool scon_ct_gone(const struct nf_conn *ct)
 	}
 }
 
-static bool scon_match_gone(const struct scon_flow *flow, const void *arg)
+/*
+ * A learning hook can publish a route just after the notifier swept the
+ * device it names. Catch such a flow here, long before the unregistering
+ * device would start waiting for its reference.
+ */
+static bool scon_flow_unlisted(const struct scon_flow *flow)
 {
-	return scon_ct_gone(flow->ct);
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const struct scon_route *route = rcu_dereference(flow->d[i].route);
+
+		if (route && (route->out_dev->reg_state != NETREG_REGISTERED ||
+			      !scon_device_attached(route->out_dev)))
+			return true;
+	}
+
+	return false;
 }
 
-static bool scon_match_idle(const struct scon_flow *flow, const void *arg)
+static int scon_judge_gc(const struct scon_flow *flow, const void *arg)
 {
 	const unsigned long *idle = arg;
 
-	return time_after(jiffies, READ_ONCE(flow->last_used) + *idle);
+	if (scon_ct_gone(flow->ct))
+		return SCON_CTR_INV_CONNTRACK;
+	if (scon_flow_unlisted(flow))
+		return SCON_CTR_INV_LINK;
+	if (time_after(jiffies, READ_ONCE(flow->last_used) + *idle))
+		return SCON_CTR_INV_IDLE;
+
+	return SCON_KEEP;
 }
 
 static void scon_gc(struct work_struct *work)
@@ -385,8 +414,7 @@ static void scon_gc(struct work_struct *work)
 	idle = msecs_to_jiffies(rcu_dereference(scon_cfg)->idle_timeout_ms);
 	rcu_read_unlock();
 
-	scon_flows_remove_if(scon_match_gone, NULL, SCON_CTR_INV_CONNTRACK);
-	scon_flows_remove_if(scon_match_idle, &idle, SCON_CTR_INV_IDLE);
+	scon_flows_sweep(scon_judge_gc, &idle);
 	queue_delayed_work(system_power_efficient_wq, &scon_gc_work, HZ);
 }
 
