@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Boots a Debian kernel under QEMU (TCG: nested KVM hangs here) with
+# virtme-ng and runs one command in it as root.
+#
+#   scripts/vm.sh [--kernel KVER] [--out DIR] [--timeout SECS] -- CMD...
+#
+#   --kernel   release to boot, default: newest installed 6.1 (scripts/kver.sh)
+#   --out      directory the guest may write, default out/vm; it also holds
+#              the command file and the exit status this script reads back
+#   --timeout  kill the VM after SECS (default 3600)
+#
+# The guest sees the host's filesystem read-only, with the repository at the
+# same path; CMD starts in the repository root. Writes outside DIR go to an
+# overlay that vanishes with the VM. Guest output (stdout and stderr merged)
+# streams to stdout and into DIR/console.log.
+#
+# Exit status: CMD's. 125 when the guest never reported one (kernel panic,
+# timeout, QEMU failure); DIR/console.log then holds the console.
+#
+# Example: scripts/vm.sh -- sh -c 'insmod kmod/scon.ko && dmesg | tail -n 3'
+#
+#   host --(vng, 9p/virtiofs)--> guest: / read-only overlay, DIR read-write
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kver=
+out=$top/out/vm
+limit=3600
+
+usage() {
+	sed -n '2,/^set -euo/p' "$0" | sed 's/^# \{0,1\}//;/^set -euo/d' >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kver=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--timeout) limit=$2; shift 2 ;;
+	--) shift; break ;;
+	*) usage ;;
+	esac
+done
+[ $# -gt 0 ] || usage
+[ -n "$kver" ] || kver=$("$top/scripts/kver.sh" 6.1)
+if [ -z "$kver" ] || [ ! -f "/boot/vmlinuz-$kver" ]; then
+	echo "vm.sh: no kernel /boot/vmlinuz-$kver (run scripts/setup.sh)" >&2
+	exit 1
+fi
+command -v vng >/dev/null || { echo "vm.sh: vng missing (run scripts/setup.sh)" >&2; exit 1; }
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+cmdfile=$out/.vm-cmd.sh
+status=$out/.vm-status
+rm -f "$status"
+
+# The command travels as a file: the kernel command line, which would
+# otherwise carry it, is limited to 2 KiB.
+{
+	echo "cd $(printf %q "$top") || exit 126"
+	printf '%q ' "$@"
+	echo
+	echo "echo \$? >$(printf %q "$status")"
+} >"$cmdfile"
+
+# vng checks that the guest side of --rwdir exists by a path relative to
+# its working directory (or under one of its overlays such as /tmp): from /
+# that path is the host's own.
+cd /
+set +e
+timeout -k 10 "$limit" vng --disable-kvm -r "/boot/vmlinuz-$kver" \
+	--cpus 2 --memory 1G --rwdir="$out" \
+	--exec "bash $(printf %q "$cmdfile")" 2>&1 | tee "$out/console.log"
+vng_rc=${PIPESTATUS[0]}
+set -e
+
+if [ ! -s "$status" ]; then
+	echo "vm.sh: the guest reported no exit status (vng/timeout status $vng_rc)" >&2
+	exit 125
+fi
+exit "$(cat "$status")"
