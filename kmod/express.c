@@ -8,6 +8,7 @@
  * takes the normal path untouched: no packet is ever dropped here.
  */
 #include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
 #include <linux/ip.h>
 #include <linux/netfilter.h>
 #include <linux/tcp.h>
@@ -360,7 +361,9 @@ unsigned int scon_express_hook(void *priv, struct sk_buff *skb,
 	struct scon_dir *d;
 	int err;
 
-	if (!cfg->enabled || skb->protocol != htons(ETH_P_IP))
+	/* A tag taken off by the NIC still belongs to a VLAN device. */
+	if (!cfg->enabled || skb->protocol != htons(ETH_P_IP) ||
+	    skb_vlan_tag_present(skb))
 		return NF_ACCEPT;
 
 	err = scon_parse(skb, &pkt);
