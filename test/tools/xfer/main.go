@@ -202,7 +202,7 @@ func reportProgress(file string, count *atomic.Int64) func() {
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		for {
-			os.WriteFile(file, []byte(strconv.FormatInt(count.Load(), 10)+"\n"), 0o644)
+			writeCount(file, count.Load())
 			select {
 			case <-done:
 				return
@@ -215,7 +215,16 @@ func reportProgress(file string, count *atomic.Int64) func() {
 		if once.CompareAndSwap(false, true) {
 			close(done)
 			<-finished
-			os.WriteFile(file, []byte(strconv.FormatInt(count.Load(), 10)+"\n"), 0o644)
+			writeCount(file, count.Load())
 		}
+	}
+}
+
+// writeCount replaces file by renaming, so that a reader never sees it
+// empty or half written.
+func writeCount(file string, n int64) {
+	tmp := file + ".tmp"
+	if os.WriteFile(tmp, []byte(strconv.FormatInt(n, 10)+"\n"), 0o644) == nil {
+		os.Rename(tmp, file)
 	}
 }
