@@ -308,6 +308,7 @@ segment_up() {
 	ipb ext <<-EOF
 		addr add $EXT_IP/24 dev eth0
 		link set eth0 up
+		route add default via $RTR_UP_IP
 	EOF
 	router_up
 	run ip route add default via "$RTR_UP_IP"
@@ -380,7 +381,8 @@ topo_down() {
 		run ip netns del "$ns"
 	done
 	for dev in vethc1 vethc2 up0 docker0; do
-		[ ! -e "/sys/class/net/$dev" ] || run ip link del "$dev"
+		# a namespace going away takes its veth peer along, asynchronously
+		[ ! -e "/sys/class/net/$dev" ] || run ip link del "$dev" 2>/dev/null
 	done
 	docker_rules_down || return 1
 	run conntrack -F 2>/dev/null

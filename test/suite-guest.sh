@@ -136,7 +136,8 @@ leftovers() {
 	fi
 	if [ -e /sys/class/net/docker0 ] || ip netns list | grep -q .; then
 		left=$(join "$left" "topology left behind")
-		(IPT=$ipt LOGDIR=$LOGDIR CASE_FAILS=/dev/null . "$TOP/test/lib.sh" && topo_down) \
+		(IPT=$ipt LOGDIR=$LOGDIR CASE_FAILS=/dev/null CASE_PIDS=/dev/null \
+			. "$TOP/test/lib.sh" && topo_down) \
 			>>"$LOGDIR/case.log" 2>&1
 	fi
 	echo "$left"
