@@ -56,6 +56,17 @@ static const struct nla_policy scon_policy[SCON_A_MAX + 1] = {
 
 static struct genl_family scon_family;
 
+/*
+ * A list whose last entry runs past its end. Policies check this for
+ * plain nests but not for the entries of a nested array.
+ */
+static int scon_truncated(const struct nlattr *nest,
+			  struct netlink_ext_ack *extack)
+{
+	NL_SET_ERR_MSG_ATTR(extack, nest, "truncated attribute in the list");
+	return -EINVAL;
+}
+
 /* Copies a nest of SCON_A_NAME strings into @names. */
 static int scon_parse_names(const struct nlattr *nest,
 			    char names[][IFNAMSIZ], unsigned int *count,
@@ -76,6 +87,8 @@ static int scon_parse_names(const struct nlattr *nest,
 		}
 		nla_strscpy(names[n++], attr, IFNAMSIZ);
 	}
+	if (rem)
+		return scon_truncated(nest, extack);
 
 	*count = n;
 	return 0;
@@ -129,6 +142,8 @@ static int scon_parse_excludes(const struct nlattr *nest,
 		if (err)
 			return err;
 	}
+	if (rem)
+		return scon_truncated(nest, extack);
 
 	cfg->n_excludes = n;
 	return 0;
