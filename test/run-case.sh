@@ -7,7 +7,8 @@
 #   test/run-case.sh CASE IPT MODE
 #
 #   CASE  a file test/cases/CASE.sh defining case_CASE; it may also set
-#         CASE_MODES, CASE_TIMEOUT, and, read when the topology comes up,
+#         CASE_MODES, CASE_TIMEOUT, CASE_IPT (the flavours it runs with,
+#         default both), and, read when the topology comes up,
 #         TOPO_RTR=1 (router and server behind the uplink) or PUBLISHED
 #   IPT   iptables-nft or iptables-legacy: who installs Docker's rules
 #   MODE  off (kernel only) or scon

@@ -184,6 +184,8 @@ main() {
 	for ipt in $ipts; do
 		for case in $cases; do
 			[ -f "$TOP/test/cases/$case.sh" ] || { echo "suite: no case $case" >&2; exit 2; }
+			# CASE_IPT: the flavours a case runs with, default all
+			[[ " $(case_setting "$case" CASE_IPT "$ipt") " == *" $ipt "* ]] || continue
 			for mode in $(case_setting "$case" CASE_MODES "off scon"); do
 				run_one "$case" "$ipt" "$mode"
 			done
