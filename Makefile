@@ -7,7 +7,7 @@ KVER ?= $(shell scripts/kver.sh 6.1)
 KDIR ?= /lib/modules/$(KVER)/build
 GO ?= go
 
-.PHONY: all setup kmod sconctl test test-go test-vm demo clean
+.PHONY: all setup kmod sconctl test test-go test-vm demo bench bench-scale clean
 
 all: kmod sconctl
 
@@ -34,6 +34,14 @@ test: setup
 demo: setup
 	$(MAKE) kmod sconctl
 	scripts/demo.sh --kernel $(KVER)
+
+bench: setup
+	$(MAKE) kmod sconctl
+	scripts/bench.sh --kernel $(KVER)
+
+bench-scale: setup
+	$(MAKE) kmod sconctl
+	scripts/bench.sh --kernel $(KVER) --scale
 
 clean:
 	$(MAKE) -C kmod KDIR=$(KDIR) clean
