@@ -149,6 +149,19 @@ static int scon_parse_excludes(const struct nlattr *nest,
 	return 0;
 }
 
+/* A bridge listed as an uplink would be attached twice, in two roles. */
+static bool scon_names_overlap(const struct scon_config *cfg)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < cfg->n_bridges; i++)
+		for (j = 0; j < cfg->n_uplinks; j++)
+			if (!strcmp(cfg->bridges[i], cfg->uplinks[j]))
+				return true;
+
+	return false;
+}
+
 /* Applies the attributes of @info to @cfg, a private copy. */
 static int scon_parse_config(struct scon_config *cfg, struct genl_info *info)
 {
@@ -177,6 +190,12 @@ static int scon_parse_config(struct scon_config *cfg, struct genl_info *info)
 				       &cfg->n_uplinks, info->extack);
 		if (err)
 			return err;
+	}
+	if (scon_names_overlap(cfg)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[SCON_A_UPLINKS] ?:
+				    tb[SCON_A_BRIDGES],
+				    "a device is both a bridge and an uplink");
+		return -EINVAL;
 	}
 	if (tb[SCON_A_EXCLUDES])
 		return scon_parse_excludes(tb[SCON_A_EXCLUDES], cfg, info->extack);
@@ -297,10 +316,14 @@ static int scon_cmd_attach(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 
-	if (netif_is_bridge_master(dev))
+	/* The device's kind now decides its role, whatever it was listed as. */
+	if (netif_is_bridge_master(dev)) {
+		scon_del_name(cfg->uplinks, &cfg->n_uplinks, name);
 		err = scon_add_name(cfg->bridges, &cfg->n_bridges, name, info);
-	else
+	} else {
+		scon_del_name(cfg->bridges, &cfg->n_bridges, name);
 		err = scon_add_name(cfg->uplinks, &cfg->n_uplinks, name, info);
+	}
 	if (err) {
 		kfree(cfg);
 		goto out;
