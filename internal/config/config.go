@@ -116,6 +116,7 @@ func Parse(name string, data []byte) (sconnl.Config, error) {
 	if root != nil {
 		d.settings(root, &s)
 	}
+	d.defaultBridgesNotUplinks(s.bridges)
 	if len(d.problems) > 0 {
 		return sconnl.Config{}, errors.Join(d.problems...)
 	}

@@ -134,6 +134,8 @@ func TestParseBad(t *testing.T) {
 			"f.yaml:1: bridges[1]: br0 is already listed as bridges[0] at line 1"},
 		{"bridge and uplink", "bridges: [br0]\nuplinks:\n  - eth0\n  - br0\n",
 			"f.yaml:4: uplinks[1]: br0 is already listed as bridges[0] at line 1"},
+		{"default bridge as uplink", "uplinks: [eth0, docker0]\n",
+			"f.yaml:1: uplinks[1]: docker0 is a bridge by default; set bridges to use it as an uplink"},
 		{"unknown protocol", "protocols: [tcp, icmp]\n",
 			`f.yaml:1: protocols[1]: unknown protocol "icmp" (want tcp or udp)`},
 		{"protocol twice", "protocols: [udp, udp]\n",

@@ -244,6 +244,24 @@ func (d *decoder) devices(key string, n *yaml.Node, dst *[]string) {
 	}
 }
 
+// defaultBridgesNotUplinks refuses an uplink that is one of the default
+// bridges when the file leaves bridges out: the file would otherwise name
+// one device as both, which the checks in devices cannot see.
+func (d *decoder) defaultBridgesNotUplinks(bridges []string) {
+	for _, name := range bridges {
+		first, listed := d.seenDevices[name]
+		if !listed || !strings.HasPrefix(first.key, "uplinks") {
+			continue
+		}
+		d.problems = append(d.problems, &Problem{
+			File:   d.file,
+			Line:   first.line,
+			Key:    first.key,
+			Reason: fmt.Sprintf("%s is a bridge by default; set bridges to use it as an uplink", name),
+		})
+	}
+}
+
 // checkDeviceName returns why the kernel would refuse name as a device
 // name, or "" if it would not.
 func checkDeviceName(name string) string {

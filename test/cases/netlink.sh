@@ -17,6 +17,7 @@ case_netlink() {
 	apply_bad 2 "bridges: [docker0]" "max_flows: 0"
 	apply_bad 1 "revalidate_interval: soon" "uplinks: [up0]"
 	apply_bad 2 "bridges: [docker0]" "uplinks: [docker0]"
+	apply_bad 1 "uplinks: [docker0]"
 	apply_good
 }
 
