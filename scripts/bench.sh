@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # scon's benchmark against native, stock Docker networking and the kernel's
 # flowtable (`make bench`), or its scale benchmark (`make bench-scale`):
-# builds the tools, waits for its turn at /tmp/scon-qemu.lock, which every
-# VM of the project takes (timings would disturb each other on two cores),
-# boots ONE VM (scripts/vm.sh) and runs
+# builds the tools, boots ONE VM (scripts/vm.sh, which waits for its turn
+# when another of the project's VMs runs) and runs
 # scripts/bench-guest.sh in it, then writes the results with
 # test/tools/benchreport. `make bench` builds kmod/scon.ko and bin/sconctl
 # first.
@@ -74,25 +73,9 @@ for t in rtt httpb mqttlat flows benchreport; do
 	${GO:-go} build -o "out/tools/$t" "./test/tools/$t"
 done
 
-# wait_for_qemu: VMs take turns through one lock file, which the test
-# suite's runs take too (flock /tmp/scon-qemu.lock CMD), so that no other VM
-# disturbs the timings on two cores. The lock stays held on fd 9 until this
-# script ends; waiting is bounded by an hour, then the bench gives up rather
-# than measure beside another VM.
-QEMU_LOCK=${SCON_QEMU_LOCK:-/tmp/scon-qemu.lock}
-wait_for_qemu() {
-	exec 9>>"$QEMU_LOCK"
-	flock -n 9 && return 0
-	echo "bench.sh: another VM holds $QEMU_LOCK; waiting for it (1 hour at most)"
-	flock -w 3600 9 && return 0
-	echo "bench.sh: $QEMU_LOCK still held after an hour; giving up" >&2
-	exit 1
-}
-
 rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-wait_for_qemu
 start=$(date +%s)
 rc=0
 scripts/vm.sh --kernel "$kver" --out "$out" --timeout 2400 -- \

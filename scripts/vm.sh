@@ -14,6 +14,10 @@
 # overlay that vanishes with the VM. Guest output (stdout and stderr merged)
 # streams to stdout and into DIR/console.log.
 #
+# VMs take turns: each holds the lock /tmp/scon-qemu.lock ($SCON_QEMU_LOCK)
+# while it runs, as two of them would share two cores and disturb each
+# other's timings; a second one waits for it, an hour at most.
+#
 # Exit status: CMD's. 125 when the guest never reported one (kernel panic,
 # timeout, QEMU failure); DIR/console.log then holds the console.
 #
@@ -49,8 +53,20 @@ if [ -z "$kver" ] || [ ! -f "/boot/vmlinuz-$kver" ]; then
 fi
 command -v vng >/dev/null || { echo "vm.sh: vng missing (run scripts/setup.sh)" >&2; exit 1; }
 
+# wait_for_turn: holds the lock on fd 9 until this script ends.
+wait_for_turn() {
+	local lock=${SCON_QEMU_LOCK:-/tmp/scon-qemu.lock}
+	exec 9>>"$lock"
+	flock -n 9 && return 0
+	echo "vm.sh: another VM holds $lock; waiting for it (1 hour at most)" >&2
+	flock -w 3600 9 && return 0
+	echo "vm.sh: $lock still held after an hour; giving up" >&2
+	exit 1
+}
+
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+wait_for_turn
 cmdfile=$out/.vm-cmd.sh
 status=$out/.vm-status
 rm -f "$status"
