@@ -167,7 +167,12 @@ enum scon_counter {
 	SCON_CTR_FLOWS_LEARNED,
 	SCON_CTR_FLOWS_REFUSED_FULL,	/* limit reached: stays normal */
 	SCON_CTR_FLOWS_RENEWED,		/* revalidated by the normal path */
-	/* Packets of a cached flow sent to the normal path, by reason. */
+	/*
+	 * Packets sent to the normal path, by reason: those of a cached
+	 * flow, except that IP options, fragments and malformed headers
+	 * count for every IPv4 TCP or UDP packet on an attached device, as
+	 * no flow can be looked up for them.
+	 */
 	SCON_CTR_FB_TCP_FLAGS,		/* SYN, FIN or RST */
 	SCON_CTR_FB_MTU,		/* larger than the output MTU */
 	SCON_CTR_FB_IP_OPTIONS,
