@@ -39,36 +39,13 @@ struct scon_dir *scon_flow_lookup(const struct scon_key *key)
 	return rhashtable_lookup(&scon_flows, key, scon_flow_params);
 }
 
-static void scon_route_free_now(struct scon_route *route)
-{
-	dev_put(route->out_dev);
-	kfree(route);
-}
-
-static void scon_route_free_rcu(struct rcu_head *head)
-{
-	scon_route_free_now(container_of(head, struct scon_route, rcu));
-}
-
-/* Frees a route once no reader can hold it; NULL is fine. */
-void scon_route_free(struct scon_route *route)
-{
-	if (route)
-		call_rcu(&route->rcu, scon_route_free_rcu);
-}
-
 static void scon_flow_free_rcu(struct rcu_head *head)
 {
 	struct scon_flow *flow = container_of(head, struct scon_flow, rcu);
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		struct scon_route *route;
-
-		route = rcu_dereference_protected(flow->d[i].route, true);
-		if (route)
-			scon_route_free_now(route);
-	}
+	for (i = 0; i < 2; i++)
+		scon_route_put(rcu_dereference_protected(flow->d[i].route, true));
 
 	nf_ct_put(flow->ct);
 	kmem_cache_free(scon_flow_cache, flow);
@@ -197,7 +174,11 @@ void scon_flow_renewed(struct scon_flow *flow, u8 dir)
 		clear_bit(SCON_DIR_STALE, &flow->d[dir].state);
 }
 
-/* Publishes a newly learned decision for one direction. */
+/*
+ * Publishes a newly learned decision for one direction, taking over the
+ * caller's reference to @route. Readers may still hold the old route: its
+ * reference goes, its memory waits for a grace period.
+ */
 void scon_flow_set_route(struct scon_flow *flow, u8 dir,
 			 struct scon_route *route)
 {
@@ -205,7 +186,7 @@ void scon_flow_set_route(struct scon_flow *flow, u8 dir,
 
 	old = unrcu_pointer(xchg(&flow->d[dir].route, RCU_INITIALIZER(route)));
 	scon_flow_renewed(flow, dir);
-	scon_route_free(old);
+	scon_route_put(old);
 }
 
 bool scon_flow_ready(const struct scon_flow *flow)

@@ -106,43 +106,33 @@ static u8 scon_nat_flags(const struct nf_conn *ct, u8 dir)
 	return flags;
 }
 
-static bool scon_route_same(const struct scon_route *a,
-			    const struct scon_route *b)
-{
-	return a->out_dev == b->out_dev && a->mtu == b->mtu &&
-	       a->flags == b->flags && a->via_ifindex == b->via_ifindex &&
-	       a->neigh_gen == b->neigh_gen && a->rt_genid == b->rt_genid &&
-	       !memcmp(a->l2, b->l2, ETH_HLEN);
-}
-
 /*
- * Records @route as direction @dir's decision. A renewal that finds the
+ * Records @tmpl as direction @dir's decision. A renewal that finds the
  * same decision only moves the validation time.
  */
 static void scon_learn_commit(struct nf_conn *ct, u8 dir,
-			      struct scon_route *route,
+			      const struct scon_route *tmpl,
 			      const struct scon_config *cfg)
 {
-	struct scon_route *old;
+	struct scon_route *old, *route;
 	struct scon_flow *flow;
 
 	flow = scon_flow_find_or_create(ct, cfg);
-	if (!flow) {
-		dev_put(route->out_dev);
-		kfree(route);
+	if (!flow)
 		return;
-	}
 
-	WRITE_ONCE(flow->d[!dir].in_ifindex, route->out_dev->ifindex);
+	WRITE_ONCE(flow->d[!dir].in_ifindex, tmpl->out_dev->ifindex);
 
 	old = rcu_dereference(flow->d[dir].route);
-	if (old && scon_route_same(old, route)) {
-		dev_put(route->out_dev);
-		kfree(route);
+	if (old && !memcmp(old, tmpl, SCON_ROUTE_KEY_LEN)) {
 		scon_flow_renewed(flow, dir);
 		scon_count(SCON_CTR_FLOWS_RENEWED);
 		return;
 	}
+
+	route = scon_route_get(tmpl);
+	if (!route)
+		return;
 
 	scon_flow_set_route(flow, dir, route);
 	if (old)
@@ -152,19 +142,14 @@ static void scon_learn_commit(struct nf_conn *ct, u8 dir,
 		scon_count(SCON_CTR_FLOWS_LEARNED);
 }
 
-static struct scon_route *scon_route_new(struct net_device *out, u16 mtu,
-					 u8 flags)
+/* Starts a route template: zeroed whole, since it is hashed whole. */
+static void scon_route_init(struct scon_route *tmpl, struct net_device *out,
+			    u16 mtu, u8 flags)
 {
-	struct scon_route *route = scon_route_alloc();
-
-	if (!route)
-		return NULL;
-
-	dev_hold(out);
-	route->out_dev = out;
-	route->mtu = mtu;
-	route->flags = flags;
-	return route;
+	memset(tmpl, 0, SCON_ROUTE_KEY_LEN);
+	tmpl->out_dev = out;
+	tmpl->mtu = mtu;
+	tmpl->flags = flags;
 }
 
 static bool scon_ether_dev(const struct net_device *dev)
@@ -179,7 +164,7 @@ static void scon_learn_routed(struct sk_buff *skb, struct nf_conn *ct, u8 dir,
 			      const struct scon_config *cfg)
 {
 	struct rtable *rt = skb_rtable(skb);
-	struct scon_route *route;
+	struct scon_route tmpl;
 	struct neighbour *neigh;
 	__be32 nexthop;
 	u16 mtu;
@@ -196,19 +181,16 @@ static void scon_learn_routed(struct sk_buff *skb, struct nf_conn *ct, u8 dir,
 
 	mtu = min_t(unsigned int, ip_dst_mtu_maybe_forward(&rt->dst, true),
 		    U16_MAX);
-	route = scon_route_new(out, mtu, SCON_ROUTE_ROUTED |
-			       scon_nat_flags(ct, dir));
-	if (!route)
-		return;
-
-	neigh_ha_snapshot(route->l2, neigh, out);
-	ether_addr_copy(route->l2 + ETH_ALEN, out->dev_addr);
-	*(__be16 *)(route->l2 + 2 * ETH_ALEN) = htons(ETH_P_IP);
-	route->neigh_ifindex = out->ifindex;
-	route->nexthop = nexthop;
-	route->neigh_gen = scon_neigh_gen(out->ifindex, nexthop);
-	route->rt_genid = rt_genid_ipv4(dev_net(out));
-	scon_learn_commit(ct, dir, route, cfg);
+	scon_route_init(&tmpl, out, mtu,
+			SCON_ROUTE_ROUTED | scon_nat_flags(ct, dir));
+	neigh_ha_snapshot(tmpl.l2, neigh, out);
+	ether_addr_copy(tmpl.l2 + ETH_ALEN, out->dev_addr);
+	*(__be16 *)(tmpl.l2 + 2 * ETH_ALEN) = htons(ETH_P_IP);
+	tmpl.neigh_ifindex = out->ifindex;
+	tmpl.nexthop = nexthop;
+	tmpl.neigh_gen = scon_neigh_gen(out->ifindex, nexthop);
+	tmpl.rt_genid = rt_genid_ipv4(dev_net(out));
+	scon_learn_commit(ct, dir, &tmpl, cfg);
 }
 
 /* Routed into a bridge: note the route, the bridge hook adds the port. */
@@ -246,19 +228,16 @@ static bool scon_frame_usable(const struct sk_buff *skb)
 	       is_valid_ether_addr(eth->h_dest);
 }
 
-static struct scon_route *scon_route_from_frame(const struct sk_buff *skb,
-						struct net_device *port,
-						u16 mtu, u8 flags)
+static bool scon_route_from_frame(struct scon_route *tmpl,
+				  const struct sk_buff *skb,
+				  struct net_device *port, u16 mtu, u8 flags)
 {
-	struct scon_route *route;
-
 	if (!scon_ether_dev(port) || !scon_frame_usable(skb))
-		return NULL;
+		return false;
 
-	route = scon_route_new(port, min_t(u16, mtu, port->mtu), flags);
-	if (route)
-		memcpy(route->l2, eth_hdr(skb), ETH_HLEN);
-	return route;
+	scon_route_init(tmpl, port, min_t(u16, mtu, port->mtu), flags);
+	memcpy(tmpl->l2, eth_hdr(skb), ETH_HLEN);
+	return true;
 }
 
 /* Bridged between two ports, seen through br_netfilter. */
@@ -267,15 +246,14 @@ static void scon_learn_bridged(struct sk_buff *skb, struct nf_conn *ct, u8 dir,
 			       struct net_device *bridge,
 			       const struct scon_config *cfg)
 {
-	struct scon_route *route;
+	struct scon_route tmpl;
 
-	route = scon_route_from_frame(skb, port, U16_MAX,
-				      scon_nat_flags(ct, dir));
-	if (!route)
+	if (!scon_route_from_frame(&tmpl, skb, port, U16_MAX,
+				   scon_nat_flags(ct, dir)))
 		return;
 
-	route->via_ifindex = bridge->ifindex;
-	scon_learn_commit(ct, dir, route, cfg);
+	tmpl.via_ifindex = bridge->ifindex;
+	scon_learn_commit(ct, dir, &tmpl, cfg);
 }
 
 static unsigned int scon_learn_ipv4(void *priv, struct sk_buff *skb,
@@ -316,7 +294,7 @@ static unsigned int scon_learn_bridge_out(void *priv, struct sk_buff *skb,
 	struct scon_pending *p = this_cpu_ptr(&scon_pending);
 	const struct scon_config *cfg = rcu_dereference(scon_cfg);
 	enum ip_conntrack_info ctinfo;
-	struct scon_route *route;
+	struct scon_route tmpl;
 	struct nf_conn *ct;
 
 	if (p->skb != skb)
@@ -328,18 +306,16 @@ static unsigned int scon_learn_bridge_out(void *priv, struct sk_buff *skb,
 	    !cfg->enabled)
 		return NF_ACCEPT;
 
-	route = scon_route_from_frame(skb, state->out, p->mtu,
-				      SCON_ROUTE_ROUTED |
-				      scon_nat_flags(ct, p->dir));
-	if (!route)
+	if (!scon_route_from_frame(&tmpl, skb, state->out, p->mtu,
+				   SCON_ROUTE_ROUTED | scon_nat_flags(ct, p->dir)))
 		return NF_ACCEPT;
 
-	route->via_ifindex = p->via_ifindex;
-	route->neigh_ifindex = p->via_ifindex;
-	route->nexthop = p->nexthop;
-	route->neigh_gen = p->neigh_gen;
-	route->rt_genid = p->rt_genid;
-	scon_learn_commit(ct, p->dir, route, cfg);
+	tmpl.via_ifindex = p->via_ifindex;
+	tmpl.neigh_ifindex = p->via_ifindex;
+	tmpl.nexthop = p->nexthop;
+	tmpl.neigh_gen = p->neigh_gen;
+	tmpl.rt_genid = p->rt_genid;
+	scon_learn_commit(ct, p->dir, &tmpl, cfg);
 	return NF_ACCEPT;
 }
 

@@ -23,9 +23,12 @@ static int __init scon_init(void)
 	err = scon_config_init();
 	if (err)
 		goto err_stats;
-	err = scon_flows_init();
+	err = scon_routes_init();
 	if (err)
 		goto err_config;
+	err = scon_flows_init();
+	if (err)
+		goto err_routes;
 	err = scon_learn_init();
 	if (err)
 		goto err_flows;
@@ -45,6 +48,8 @@ err_learn:
 	scon_learn_exit();
 err_flows:
 	scon_flows_exit();
+err_routes:
+	scon_routes_exit();
 err_config:
 	scon_config_exit();
 err_stats:
@@ -58,6 +63,7 @@ static void __exit scon_exit(void)
 	scon_devices_exit();
 	scon_learn_exit();
 	scon_flows_exit();
+	scon_routes_exit();
 	scon_config_exit();
 	scon_stats_exit();
 	pr_info("unloaded\n");

@@ -8,9 +8,10 @@
  * - The configuration is an immutable struct published with RCU; the
  *   express path reads it under the RCU read lock it already holds.
  * - The flow cache is an rhashtable; a flow is freed after a grace period
- *   and holds references on its conntrack entry and output devices until
- *   then. The learned decision of each direction (struct scon_route) is
- *   immutable too, replaced with RCU when the normal path renews it.
+ *   and holds references on its conntrack entry and its two routes until
+ *   then. A route (the learned decision of a direction) is immutable,
+ *   shared by the flows that took it and holds its output device; a flow
+ *   moves to another route with RCU when the normal path decides anew.
  */
 #ifndef _SCON_H
 #define _SCON_H
@@ -77,7 +78,9 @@ struct scon_key {
 
 /*
  * The decision the kernel took for one direction, as seen when one of its
- * packets left: immutable once published.
+ * packets left. Shared by every flow direction that took the same one
+ * (route.c) and immutable: a flow that decides differently moves to
+ * another route. Everything before @node is the hash key.
  */
 struct scon_route {
 	struct net_device *out_dev;	/* holds a reference */
@@ -89,8 +92,12 @@ struct scon_route {
 	u16 mtu;
 	u8 flags;			/* SCON_ROUTE_* */
 	u8 l2[ETH_HLEN];		/* header the packet leaves with */
+	struct rhash_head node;
+	refcount_t ref;
 	struct rcu_head rcu;
 };
+
+#define SCON_ROUTE_KEY_LEN	offsetof(struct scon_route, node)
 
 struct scon_dir {
 	struct rhash_head node;
@@ -142,12 +149,11 @@ u32 scon_flow_count(void);
 void scon_gc_kick(void);
 struct rhashtable *scon_flow_table(void);
 
-static inline struct scon_route *scon_route_alloc(void)
-{
-	return kzalloc(sizeof(struct scon_route), GFP_ATOMIC);
-}
-
-void scon_route_free(struct scon_route *route);
+/* route.c */
+int scon_routes_init(void);
+void scon_routes_exit(void);
+struct scon_route *scon_route_get(const struct scon_route *tmpl);
+void scon_route_put(struct scon_route *route);
 
 /* learn.c */
 int scon_learn_init(void);
