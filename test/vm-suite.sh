@@ -42,6 +42,7 @@ build_tools() {
 	local dir
 	mkdir -p "$top/out/tools"
 	for dir in "$top"/test/tools/*/; do
+		[ "$(basename "$dir")" != internal ] || continue	# shared code, no tool
 		(cd "$top" && go build -o "out/tools/$(basename "$dir")" "./test/tools/$(basename "$dir")")
 	done
 }

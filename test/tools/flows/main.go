@@ -35,32 +35,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"scon/test/tools/internal/tool"
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		usage()
-	}
-	var err error
-	switch os.Args[1] {
-	case "serve":
-		err = serve(os.Args[2:])
-	case "blast":
-		err = blast(os.Args[2:])
-	case "step":
-		err = step(os.Args[2:])
-	default:
-		usage()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "flows:", err)
-		os.Exit(1)
-	}
-}
-
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: flows serve|blast|step [flags]")
-	os.Exit(2)
+	tool.Main("flows", map[string]tool.Command{
+		"serve": serve,
+		"blast": blast,
+		"step":  step,
+	})
 }
 
 func serve(args []string) error {

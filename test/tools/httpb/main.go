@@ -22,36 +22,19 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"slices"
 	"time"
+
+	"scon/test/tools/internal/tool"
 )
 
 // body is what the server answers: small, like an API's JSON reply.
 var body = []byte(`{"status":"ok","service":"scon-bench"}` + "\n")
 
 func main() {
-	if len(os.Args) < 2 {
-		usage()
-	}
-	var err error
-	switch os.Args[1] {
-	case "serve":
-		err = serve(os.Args[2:])
-	case "get":
-		err = get(os.Args[2:])
-	default:
-		usage()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "httpb:", err)
-		os.Exit(1)
-	}
-}
-
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: httpb serve|get [flags]")
-	os.Exit(2)
+	tool.Main("httpb", map[string]tool.Command{
+		"serve": serve,
+		"get":   get,
+	})
 }
 
 func serve(args []string) error {
@@ -119,9 +102,9 @@ func get(args []string) error {
 	if *fresh {
 		conn = "new"
 	}
-	avg, p50, p99, top := stats(samples)
+	l := tool.Summarize(samples)
 	fmt.Printf("http conn=%s n=%d avg_us=%.1f p50_us=%d p99_us=%d max_us=%d secs=%.2f\n",
-		conn, len(samples), avg, p50, p99, top, time.Since(start).Seconds())
+		conn, len(samples), l.Avg, l.P50, l.P99, l.Max, time.Since(start).Seconds())
 	return nil
 }
 
@@ -141,18 +124,4 @@ func fetch(client *http.Client, url string) error {
 		return fmt.Errorf("status %d, %d bytes", resp.StatusCode, len(got))
 	}
 	return nil
-}
-
-// stats returns the mean, median, 99th percentile and maximum in
-// microseconds; it sorts samples.
-func stats(samples []time.Duration) (avg float64, p50, p99, top int64) {
-	slices.Sort(samples)
-	var sum time.Duration
-	for _, s := range samples {
-		sum += s
-	}
-	us := func(d time.Duration) int64 { return d.Microseconds() }
-	n := len(samples)
-	avg = float64(sum.Nanoseconds()) / float64(n) / 1e3
-	return avg, us(samples[(n-1)/2]), us(samples[(n*99+99)/100-1]), us(samples[n-1])
 }

@@ -25,8 +25,9 @@ import (
 	"io"
 	"net"
 	"os"
-	"slices"
 	"time"
+
+	"scon/test/tools/internal/tool"
 )
 
 const topic = "scon/bench"
@@ -117,9 +118,9 @@ func measure(pub *client, got <-chan uint64, o options) error {
 	if len(samples) == 0 {
 		return fmt.Errorf("no message arrived in %.1f s (%d lost)", secs, lost)
 	}
-	avg, p50, p99, top := stats(samples)
+	l := tool.Summarize(samples)
 	fmt.Printf("mqtt n=%d lost=%d avg_us=%.1f p50_us=%d p99_us=%d max_us=%d secs=%.2f\n",
-		len(samples), lost, avg, p50, p99, top, secs)
+		len(samples), lost, l.Avg, l.P50, l.P99, l.Max, secs)
 	return nil
 }
 
@@ -280,18 +281,4 @@ func remainingLength(n int) []byte {
 func appendString(b []byte, s string) []byte {
 	b = binary.BigEndian.AppendUint16(b, uint16(len(s)))
 	return append(b, s...)
-}
-
-// stats returns the mean, median, 99th percentile and maximum in
-// microseconds; it sorts samples.
-func stats(samples []time.Duration) (avg float64, p50, p99, top int64) {
-	slices.Sort(samples)
-	var sum time.Duration
-	for _, s := range samples {
-		sum += s
-	}
-	us := func(d time.Duration) int64 { return d.Microseconds() }
-	n := len(samples)
-	avg = float64(sum.Nanoseconds()) / float64(n) / 1e3
-	return avg, us(samples[(n-1)/2]), us(samples[(n*99+99)/100-1]), us(samples[n-1])
 }

@@ -24,8 +24,9 @@ import (
 	"io"
 	"net"
 	"os"
-	"slices"
 	"time"
+
+	"scon/test/tools/internal/tool"
 )
 
 type options struct {
@@ -42,27 +43,11 @@ type options struct {
 type roundTrip func(seq uint64) (lost bool, err error)
 
 func main() {
-	if len(os.Args) < 2 {
-		usage()
-	}
-	var err error
-	switch os.Args[1] {
-	case "serve":
-		err = serve(os.Args[2:])
-	case "tcp", "udp":
-		err = client(os.Args[1], os.Args[2:])
-	default:
-		usage()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "rtt:", err)
-		os.Exit(1)
-	}
-}
-
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: rtt serve|tcp|udp [flags]")
-	os.Exit(2)
+	tool.Main("rtt", map[string]tool.Command{
+		"serve": serve,
+		"tcp":   func(args []string) error { return client("tcp", args) },
+		"udp":   func(args []string) error { return client("udp", args) },
+	})
 }
 
 func serve(args []string) error {
@@ -167,24 +152,10 @@ func measure(proto string, rt roundTrip, o options) error {
 	if len(samples) == 0 {
 		return fmt.Errorf("no reply in %.1f s (%d lost)", secs, lost)
 	}
-	avg, p50, p99, top := stats(samples)
+	l := tool.Summarize(samples)
 	fmt.Printf("rtt proto=%s n=%d lost=%d avg_us=%.1f p50_us=%d p99_us=%d max_us=%d secs=%.2f\n",
-		proto, len(samples), lost, avg, p50, p99, top, secs)
+		proto, len(samples), lost, l.Avg, l.P50, l.P99, l.Max, secs)
 	return nil
-}
-
-// stats returns the mean, median, 99th percentile and maximum in
-// microseconds; it sorts samples.
-func stats(samples []time.Duration) (avg float64, p50, p99, top int64) {
-	slices.Sort(samples)
-	var sum time.Duration
-	for _, s := range samples {
-		sum += s
-	}
-	us := func(d time.Duration) int64 { return d.Microseconds() }
-	n := len(samples)
-	avg = float64(sum.Nanoseconds()) / float64(n) / 1e3
-	return avg, us(samples[(n-1)/2]), us(samples[(n*99+99)/100-1]), us(samples[n-1])
 }
 
 func tcpTrip(conn net.Conn, o options) roundTrip {

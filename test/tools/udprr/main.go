@@ -30,34 +30,18 @@ import (
 	"net"
 	"os"
 	"time"
+
+	"scon/test/tools/internal/tool"
 )
 
 const header = 12 // sequence number (8) + crc32 of the rest (4)
 
 func main() {
-	if len(os.Args) < 2 {
-		usage()
-	}
-	var err error
-	switch os.Args[1] {
-	case "serve":
-		err = serve(os.Args[2:])
-	case "count":
-		err = count(os.Args[2:])
-	case "stream":
-		err = stream(os.Args[2:])
-	default:
-		usage()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "udprr:", err)
-		os.Exit(1)
-	}
-}
-
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: udprr serve|count|stream [flags]")
-	os.Exit(2)
+	tool.Main("udprr", map[string]tool.Command{
+		"serve":  serve,
+		"count":  count,
+		"stream": stream,
+	})
 }
 
 func serve(args []string) error {
