@@ -149,15 +149,28 @@ static int scon_parse_excludes(const struct nlattr *nest,
 	return 0;
 }
 
+static int scon_find_name(const char names[][IFNAMSIZ], unsigned int n,
+			  const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(names[i], name))
+			return i;
+	}
+
+	return -1;
+}
+
 /* A bridge listed as an uplink would be attached twice, in two roles. */
 static bool scon_names_overlap(const struct scon_config *cfg)
 {
-	unsigned int i, j;
+	unsigned int i;
 
 	for (i = 0; i < cfg->n_bridges; i++)
-		for (j = 0; j < cfg->n_uplinks; j++)
-			if (!strcmp(cfg->bridges[i], cfg->uplinks[j]))
-				return true;
+		if (scon_find_name(cfg->uplinks, cfg->n_uplinks,
+				   cfg->bridges[i]) >= 0)
+			return true;
 
 	return false;
 }
@@ -247,19 +260,6 @@ static int scon_cmd_set_config(struct sk_buff *skb, struct genl_info *info)
 out:
 	rtnl_unlock();
 	return err;
-}
-
-static int scon_find_name(char names[][IFNAMSIZ], unsigned int n,
-			  const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		if (!strcmp(names[i], name))
-			return i;
-	}
-
-	return -1;
 }
 
 static int scon_add_name(char names[][IFNAMSIZ], unsigned int *n,
