@@ -7,7 +7,7 @@ KVER ?= $(shell scripts/kver.sh 6.1)
 KDIR ?= /lib/modules/$(KVER)/build
 GO ?= go
 
-.PHONY: all setup kmod sconctl test test-go test-vm demo bench bench-scale clean
+.PHONY: all setup kmod sconctl test test-go test-vm demo bench bench-scale profile clean
 
 all: kmod sconctl
 
@@ -42,6 +42,10 @@ bench: setup
 bench-scale: setup
 	$(MAKE) kmod sconctl
 	scripts/bench.sh --kernel $(KVER) --scale
+
+profile: setup
+	$(MAKE) kmod sconctl
+	scripts/bench.sh --kernel $(KVER) --profile
 
 clean:
 	$(MAKE) -C kmod KDIR=$(KDIR) clean

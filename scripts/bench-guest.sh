@@ -16,7 +16,13 @@
 #                with uplinks [up0]
 #   bridge-only  c2 -> c1 with br_netfilter off (the c2c baseline)
 #
-#   scripts/bench-guest.sh --out DIR [--what bench|scale|smoke] [--runs N]
+#   scripts/bench-guest.sh --out DIR [--what bench|scale|smoke|profile] [--runs N]
+#
+# --what profile samples every CPU (perf, cpu-clock) while one UDP flow,
+# 10,000 UDP flows and one TCP stream go ext -> c1 in modes docker,
+# flowtable and scon: DIR/landmarks.txt holds the time per packet or MB
+# in the forwarding path's landmarks, DIR/profile-*.txt the hottest
+# functions.
 #
 # Raw figures go to DIR/raw.csv (mode,workload,metric,run,value), the
 # stamp to DIR/meta.txt, tool output to DIR/log. Exit status 1 when a
@@ -31,7 +37,7 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift 2 ;;
 	--what) WHAT=$2; shift 2 ;;
 	--runs) RUNS=$2; shift 2 ;;
-	*) echo "usage: bench-guest.sh --out DIR [--what bench|scale|smoke] [--runs N]" >&2; exit 2 ;;
+	*) echo "usage: bench-guest.sh --out DIR [--what bench|scale|smoke|profile] [--runs N]" >&2; exit 2 ;;
 	esac
 done
 [ -n "$OUT" ] || { echo "bench-guest: --out DIR missing" >&2; exit 2; }
@@ -49,9 +55,10 @@ HS_STEPS=6	# request/responses watched on a new connection
 case $WHAT in
 bench) : "${RUNS:=3}" ;;
 scale) : "${RUNS:=3}"; SCALE_FLOWS="1 100 1000 10000" ;;
+profile) : "${RUNS:=1}"; SCALE_SECS=4 ;;
 smoke) : "${RUNS:=1}"; SECS=0.5; IPERF_SECS=1; RTT_N=300; HTTP_N=100; MQTT_N=100
 	SCALE_FLOWS="1 100"; SCALE_SECS=0.5; HS_STEPS=4 ;;
-*) echo "bench-guest: --what bench, scale or smoke" >&2; exit 2 ;;
+*) echo "bench-guest: --what bench, scale, smoke or profile" >&2; exit 2 ;;
 esac
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -337,11 +344,11 @@ servers_up() {
 
 # ---- scale: many flows, memory, the first packets of a connection -------------
 
-# scale_run N RUN [ID]: per-packet CPU with N concurrent UDP flows through
-# scon, recorded as workload ID (default flows_N).
+# scale_run N RUN [ID]: per-packet CPU with N concurrent UDP flows in the
+# current mode, recorded as workload ID (default flows_N).
 scale_run() {
 	local n=$1 r=$2 id=${3:-flows_$1} line e0 e1 sent warm
-	run timeout 10 "$SCONCTL" flush
+	[ "$MODE" != scon ] || run timeout 10 "$SCONCTL" flush
 	run conntrack -F >/dev/null 2>&1
 	e0=$(express_now)
 	say "[ext] flows blast -c $HOST_UP:5300 -flows $n -for ${SCALE_SECS}s"
@@ -350,14 +357,15 @@ scale_run() {
 	e1=$(express_now)
 	echo "$line" >>"$LOGDIR/scale.log"
 	echo "  $line"
-	line=$(grep '^flows ' <<<"$line") || { problem "scale $n flows: $line"; return 1; }
+	line=$(grep '^flows ' <<<"$line") || { problem "scale $MODE $n flows: $line"; return 1; }
 	sent=$(kv "$line" sent)
 	warm=$((6 * n))	# 3 echo rounds, both directions
-	record scon "$id" busy_ns "$r" "$(kv "$line" busy_ns_per_pkt)"
-	record scon "$id" sirq_ns "$r" "$(kv "$line" sirq_ns_per_pkt)"
-	record scon "$id" pps "$r" "$(kv "$line" pps)"
-	record scon "$id" recv_pct "$r" "$(awk -v a="$(kv "$line" received)" -v b="$sent" 'BEGIN { printf "%.1f", 100 * a / b }')"
-	record scon "$id" express_pct "$r" "$(awk -v e=$((e1 - e0)) -v t=$((sent + warm)) 'BEGIN { printf "%.1f", 100 * e / t }')"
+	record "$MODE" "$id" busy_ns "$r" "$(kv "$line" busy_ns_per_pkt)"
+	record "$MODE" "$id" sirq_ns "$r" "$(kv "$line" sirq_ns_per_pkt)"
+	record "$MODE" "$id" pps "$r" "$(kv "$line" pps)"
+	record "$MODE" "$id" recv_pct "$r" "$(awk -v a="$(kv "$line" received)" -v b="$sent" 'BEGIN { printf "%.1f", 100 * a / b }')"
+	[ "$MODE" != scon ] ||
+		record scon "$id" express_pct "$r" "$(awk -v e=$((e1 - e0)) -v t=$((sent + warm)) 'BEGIN { printf "%.1f", 100 * e / t }')"
 }
 
 # slab_bytes: bytes in use in every slab cache (active objects x size).
@@ -437,13 +445,22 @@ handshake_run() {
 	[ -n "$first" ] || echo "  no express packet in $HS_STEPS request/responses"
 }
 
+# scale: scon with 1 to 10,000 flows, and docker with the fewest and the
+# most as the baseline: the traffic generator's 10,000 sockets and the
+# kernel's own conntrack and socket tables grow with the flows too.
 scale() {
 	local r n
 	# 10,000 UDP flows need as many conntrack entries.
 	run sysctl -qw net.netfilter.nf_conntrack_max=262144
-	mode_up scon
 	for ((r = 1; r <= RUNS; r++)); do
 		RUN=$r
+		mode_up docker
+		for n in ${SCALE_FLOWS%% *} ${SCALE_FLOWS##* }; do
+			log "scale: docker, $n flows, run $r"
+			scale_run "$n" "$r"
+		done
+		mode_down
+		mode_up scon
 		for n in $SCALE_FLOWS; do
 			log "scale: $n flows, run $r"
 			scale_run "$n" "$r"
@@ -452,8 +469,83 @@ scale() {
 		long_revalidation_run "$r"
 		log "new connection, run $r"
 		handshake_run "$r"
+		mode_down
 	done
-	mode_down
+}
+
+# ---- profile: where the CPU goes in each mode ---------------------------------
+
+# profiled MODE WL CMD...: CMD in ext while perf samples every CPU into
+# $OUT/perf-MODE-WL.data; the workload's figures go to the first lines of
+# $OUT/profile-MODE-WL.txt, its units (packets sent, or MB received by
+# iperf3 -J) to $OUT/units-MODE-WL.
+profiled() {
+	local mode=$1 wl=$2 txt=$OUT/profile-$1-$2.txt out line units
+	shift 2
+	say "[ext] $* (perf record -a)"
+	out=$(perf record -q -e cpu-clock -F 997 -a -g -o "$OUT/perf-$mode-$wl.data" -- \
+		timeout 60 ip netns exec ext "$@" 2>&1) || problem "profile $mode $wl: $* failed"
+	echo "$out" >>"$LOGDIR/profile.log"
+	if [ "$wl" != tcp ]; then
+		line=$(grep '^flows ' <<<"$out") && units=$(kv "$line" sent)
+	else
+		units=$(jq -er '.end.sum_received.bytes / 1e6' <<<"$out" 2>/dev/null) &&
+			line="iperf3 $(jq -r '.end.sum_received.bits_per_second / 1e6 | floor' <<<"$out") Mbit/s received"
+	fi
+	[ -n "${units:-}" ] || { problem "profile $mode $wl: no figures"; return 1; }
+	echo "$line" | tee "$txt" | sed 's/^/  /'
+	echo "$units" >"$OUT/units-$mode-$wl"
+}
+
+# Landmarks of the forwarding path: each one's samples include what it
+# calls. process_backlog is all of it (the sender's veth hands every
+# packet to the backlog, and the packet is forwarded and delivered in c1
+# from there); the rest split it up.
+LANDMARKS="process_backlog br_handle_frame nf_hook_slow nf_flow_offload_ip_hook
+scon_express_hook ip_rcv ip_forward __udp4_lib_rcv tcp_v4_rcv veth_xmit"
+
+# profile_report MODE WL UNITS: microseconds per unit (packet or MB) in
+# each landmark, "MODE WL FUNCTION US" lines into $OUT/landmarks.txt, then
+# the hottest functions by self time into $OUT/profile-MODE-WL.txt.
+profile_report() {
+	local data=$OUT/perf-$1-$2.data txt=$OUT/profile-$1-$2.txt total
+	local report=(perf report -i "$data" --kallsyms "$OUT/kallsyms" --stdio -g none)
+	total=$("${report[@]}" --no-children --sort comm -n 2>/dev/null | awk '!/^#/ && NF >= 3 { s += $2 } END { print s + 0 }')
+	"${report[@]}" --children --sort sym 2>/dev/null |
+		awk -v m="$1" -v wl="$2" -v n="$total" -v units="$3" -v want="$LANDMARKS" '
+			BEGIN { nw = split(want, w, /[ \n]+/); for (i = 1; i <= nw; i++) keep[w[i]] = 1 }
+			$3 == "[k]" && ($4 in keep) { sub(/%/, "", $1); pct[$4] += $1 }
+			END {
+				for (i = 1; i <= nw; i++)
+					if (w[i] in pct)
+						printf "%s %s %s %.2f\n", m, wl, w[i], pct[w[i]] / 100 * n / 997 * 1e6 / units
+			}' >>"$OUT/landmarks.txt"
+	{
+		echo "samples=$total units=$3"
+		"${report[@]}" -q --no-children --sort dso,sym --percent-limit 0.7
+	} 2>/dev/null | sed '/^$/d' >>"$txt"
+}
+
+profile() {
+	local m wl
+	command -v perf >/dev/null || { problem "perf missing (make setup)"; return 1; }
+	RUN=1
+	for m in docker flowtable scon; do
+		mode_up "$m"
+		run conntrack -F >/dev/null 2>&1
+		profiled "$m" tcp iperf3 -c "$HOST_UP" -p 5201 -t "$SCALE_SECS" --connect-timeout 3000 -J
+		profiled "$m" udp "$TOOLS/flows" blast -c "$HOST_UP:5300" -flows 1 -warm 3 -for "${SCALE_SECS}s"
+		profiled "$m" udp10k "$TOOLS/flows" blast -c "$HOST_UP:5300" -flows 10000 -warm 3 -for "${SCALE_SECS}s"
+		# perf names scon's functions from this copy after the rmmod.
+		[ "$m" != scon ] || cp /proc/kallsyms "$OUT/kallsyms"
+		mode_down
+	done
+	: >"$OUT/landmarks.txt"
+	for m in docker flowtable scon; do
+		for wl in udp udp10k tcp; do
+			[ -s "$OUT/units-$m-$wl" ] && profile_report "$m" "$wl" "$(cat "$OUT/units-$m-$wl")"
+		done
+	done
 }
 
 # ---- main -----------------------------------------------------------------------
@@ -489,7 +581,7 @@ main() {
 		stop_spawned
 		return 1
 	fi
-	if [ "$WHAT" != scale ]; then
+	if [ "$WHAT" = bench ] || [ "$WHAT" = smoke ]; then
 		for ((r = 1; r <= RUNS; r++)); do
 			RUN=$r
 			log "round $r of $RUNS"
@@ -501,7 +593,7 @@ main() {
 			done
 		done
 	fi
-	scale
+	if [ "$WHAT" = profile ]; then profile; else scale; fi
 	stop_spawned
 	scon_down >/dev/null 2>&1
 	topo_down >"$LOGDIR/topo_down.log" 2>&1

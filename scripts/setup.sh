@@ -16,7 +16,7 @@ host_packages=(
 	qemu-system-x86 cpio busybox-static file
 	python3-argcomplete python3-requests python3-pkg-resources
 	iproute2 iptables nftables conntrack iperf3 socat ethtool
-	procps coreutils jq iputils-ping iputils-arping mosquitto
+	procps coreutils jq iputils-ping iputils-arping mosquitto linux-perf
 )
 
 log() { echo "setup: $*"; }

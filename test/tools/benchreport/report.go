@@ -177,7 +177,7 @@ func (r *results) markdown() string {
 		{"Outside peer to a published port (DNAT)", dirIn},
 		{"Container to the outside (MASQUERADE)", dirOut},
 		{"Container to container on docker0 (br_netfilter on; bridge-only = off)", dirC2C},
-		{"Scale: N concurrent UDP flows through scon", dirUDP},
+		{"Scale: N concurrent UDP flows (docker: the same traffic without scon)", dirUDP},
 	}
 	for _, s := range sections {
 		r.section(&b, s.title, s.dir)
@@ -249,22 +249,29 @@ func (r *results) section(b *strings.Builder, title, dir string) {
 	}
 }
 
+// scaleRatios: how the per-packet CPU grows with the flows, for scon and
+// for docker (the same traffic without scon), whose growth is the
+// generator's and the kernel's own.
 func (r *results) scaleRatios(b *strings.Builder) {
-	fmt.Fprintf(b, "\nPer-packet CPU relative to 1 flow:")
-	for _, n := range []struct{ id, label string }{
-		{"100", "100 flows"}, {"1000", "1,000 flows"}, {"10000", "10,000 flows"},
-		{"long", "most flows with revalidation 60 s"},
-	} {
-		if v, ok := r.scaleRatio(n.id); ok {
-			fmt.Fprintf(b, " %s %.2fx;", n.label, v)
+	for _, mode := range []string{"scon", "docker"} {
+		line := ""
+		for _, n := range []struct{ id, label string }{
+			{"100", "100 flows"}, {"1000", "1,000 flows"}, {"10000", "10,000 flows"},
+			{"long", "most flows with revalidation 60 s"},
+		} {
+			if v, ok := r.scaleRatio(mode, n.id); ok {
+				line += fmt.Sprintf(" %s %.2fx;", n.label, v)
+			}
+		}
+		if line != "" {
+			fmt.Fprintf(b, "\nPer-packet CPU relative to 1 flow, %s:%s\n", mode, line)
 		}
 	}
-	b.WriteString("\n")
 }
 
-func (r *results) scaleRatio(n string) (float64, bool) {
-	a, ok1 := r.get("scon", "flows_"+n, "busy_ns")
-	o, ok2 := r.get("scon", "flows_1", "busy_ns")
+func (r *results) scaleRatio(mode, n string) (float64, bool) {
+	a, ok1 := r.get(mode, "flows_"+n, "busy_ns")
+	o, ok2 := r.get(mode, "flows_1", "busy_ns")
 	if !ok1 || !ok2 || o.med == 0 {
 		return 0, false
 	}

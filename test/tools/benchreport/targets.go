@@ -59,7 +59,7 @@ func (r *results) targets() []target {
 	}
 	ts = append(ts, c2c)
 
-	v, ok := r.scaleRatio("10000")
+	v, ok := r.scaleRatio("scon", "10000")
 	ts = append(ts, target{name: "per-packet CPU at 10,000 flows <= 1.10x 1 flow",
 		checks: []check{{what: "flows_10000/flows_1", value: v, ok: ok, pass: ok && v <= 1.10, unit: "x"}}})
 	mem, ok := r.get("scon", "memory", "bytes_per_flow")
