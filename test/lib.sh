@@ -45,11 +45,13 @@ C2_IP=172.17.0.3
 RTR_UP_IP=10.0.0.1
 RTR_SRV_IP=10.1.0.1
 SRV_IP=10.1.0.10
+PEER_HOST_IP=10.2.0.1
+PEER_IP=10.2.0.10
 
 # Published ports, Docker style: proto:host port:container:container port.
 PUBLISHED="tcp:8080:$C1_IP:80 udp:8080:$C1_IP:80 tcp:5201:$C1_IP:5201 udp:5201:$C1_IP:5201"
 
-NAMESPACES="ext c1 c2 rtr srv seg"
+NAMESPACES="ext c1 c2 rtr srv seg peer"
 
 # ---- logging and assertions -------------------------------------------------
 
@@ -329,6 +331,23 @@ router_up() {
 	EOF
 }
 
+# peer_up MTU: a second host link, pe0 10.2.0.1/24 with MTU MTU, to PEER
+# 10.2.0.10 in netns peer, whose own end keeps MTU 1500 (as behind a
+# tunnel or a PPPoE link only the host's side knows the smaller MTU).
+peer_up() {
+	netns_add peer
+	ipb - <<-EOF
+		link add pe0 mtu $1 type veth peer name eth0 netns peer
+		addr add $PEER_HOST_IP/24 dev pe0
+		link set pe0 up
+	EOF
+	ipb peer <<-EOF
+		addr add $PEER_IP/24 dev eth0
+		link set eth0 up
+		route add default via $PEER_HOST_IP
+	EOF
+}
+
 # container_add NAME IP [MAC]: a netns with eth0 on docker0, as Docker
 # makes one, then announces its address like Docker >= 28 does (gratuitous
 # ARP), so that neighbours learn a new MAC behind an old IP.
@@ -339,6 +358,7 @@ container_add() {
 		link add veth$name type veth peer name eth0 netns $name
 		link set veth$name master docker0 up
 	EOF
+	[ "${DOCKER_HAIRPIN:-0}" != 1 ] || run bridge link set dev "veth$name" hairpin on
 	ipb "$name" <<-EOF
 		${mac:+link set eth0 address $mac}
 		addr add $ip/16 dev eth0
@@ -380,7 +400,7 @@ topo_down() {
 		kill_in_ns "$ns"
 		run ip netns del "$ns"
 	done
-	for dev in vethc1 vethc2 up0 docker0; do
+	for dev in vethc1 vethc2 p1 up0 pe0 docker0; do
 		# a namespace going away takes its veth peer along, asynchronously
 		[ ! -e "/sys/class/net/$dev" ] || run ip link del "$dev" 2>/dev/null
 	done
@@ -436,8 +456,8 @@ docker_nat_rules() {
 		-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
 		-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER
 		-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
-		-A DOCKER -i docker0 -j RETURN
 	EOF
+	[ "${DOCKER_HAIRPIN:-0}" = 1 ] || echo "-A DOCKER -i docker0 -j RETURN"
 	for_published docker_nat_port
 	echo COMMIT
 }
@@ -455,9 +475,14 @@ docker_filter_port() {
 	echo "-A DOCKER -d $3/32 ! -i docker0 -o docker0 -p $1 -m $1 --dport $4 -j ACCEPT"
 }
 
+# With DOCKER_HAIRPIN=1 the rules are those of Docker without its
+# userland proxy: containers reach published ports through the host's
+# address too (hairpin NAT), and the bridge ports are in hairpin mode.
 docker_nat_port() {
+	local from_outside="! -i docker0 "
+	[ "${DOCKER_HAIRPIN:-0}" = 1 ] && from_outside=
 	echo "-A POSTROUTING -s $3/32 -d $3/32 -p $1 -m $1 --dport $4 -j MASQUERADE"
-	echo "-A DOCKER ! -i docker0 -p $1 -m $1 --dport $2 -j DNAT --to-destination $3:$4"
+	echo "-A DOCKER ${from_outside}-p $1 -m $1 --dport $2 -j DNAT --to-destination $3:$4"
 }
 
 # docker_rules_down: empty the tables $IPT filled and fail if a rule
@@ -524,19 +549,65 @@ ip_segments() {
 	echo "$sum"
 }
 
+# ---- probes ---------------------------------------------------------------------
+
+# ingress_counter NS DEV NAME MATCH...: counts, as NAME, the packets that
+# arrive at DEV in NS and match any of the nft expressions MATCH, at the
+# device's ingress: before anything in NS drops those addressed elsewhere.
+ingress_counter() {
+	local ns=$1 dev=$2 name=$3 m rules=
+	shift 3
+	for m in "$@"; do
+		rules+="$m counter name $name"$'\n'
+	done
+	nsrun "$ns" nft -f - <<-EOF
+		table netdev scon_$name {
+			counter $name {}
+			chain in {
+				type filter hook ingress device $dev priority 0; policy accept;
+				$rules
+			}
+		}
+	EOF
+}
+
+# ingress_count NS NAME: the packets counter NAME of ingress_counter saw.
+ingress_count() {
+	innet "$1" nft list counter netdev "scon_$2" "$2" | awk '$1 == "packets" { print $2; exit }'
+}
+
+# path_mtu_check NS DST MTU SIZE: after a transfer that met a smaller MTU,
+# NS's route to DST carries MTU, and, with NS's route cache flushed, a ping
+# of SIZE bytes with DF set is answered with fragmentation-needed (mtu =
+# MTU) rather than silence.
+path_mtu_check() {
+	local ns=$1 dst=$2 mtu=$3 out
+	out=$(nsrun "$ns" ip route get "$dst")
+	echo "$out" | sed 's/^/  /'
+	check_eq "$(grep -o 'mtu [0-9]*' <<<"$out")" "mtu $mtu" "$ns's path MTU to $dst"
+
+	run ip -n "$ns" route flush cache
+	out=$(nsrun "$ns" timeout 10 ping -n -M do -s "$4" -c 2 -W 2 "$dst" 2>&1)
+	echo "$out" | sed 's/^/  /'
+	check_eq "$(grep -o -m 1 "mtu = $mtu" <<<"$out")" "mtu = $mtu" \
+		"ping -M do -s $4 from $ns to $dst: fragmentation needed"
+}
+
 # ---- traffic ------------------------------------------------------------------
 
-# xfer_start NAME SRV_NS LISTEN_PORT CLI_NS TARGET SENDER BYTES [RATE]: a TCP
-# transfer of BYTES from SENDER ("srv" or "cli") to the other end, in the
-# background, paced to RATE bytes/s if given; the receiver keeps its byte
+# xfer_start NAME SRV_NS LISTEN_PORT CLI_NS TARGET SENDER BYTES [RATE
+# [ARGS...]]: a TCP transfer of BYTES from SENDER ("srv" or "cli") to the
+# other end, in the background, paced to RATE bytes/s if given (0: not
+# paced), ARGS given to the client's xfer; the receiver keeps its byte
 # count in $LOGDIR/NAME.progress.
 xfer_start() {
 	local name=$1 sns=$2 port=$3 cns=$4 target=$5 sender=$6 bytes=$7 rate=${8:-0}
+	shift $(($# < 8 ? $# : 8))
 	local send=(-send "$bytes") recv=(-progress "$LOGDIR/$name.progress")
-	local srv_args=("${recv[@]}") cli_args=("${send[@]}")
+	local srv_args=("${recv[@]}") cli_args=("${send[@]}" "$@")
 	if [ "$sender" = srv ]; then
 		srv_args=("${send[@]}")
-		cli_args=("${recv[@]}")
+		cli_args=("${recv[@]}" "$@")
 	fi
 	rm -f "$LOGDIR/$name.progress"
 	spawn "$name.srv" 150 "$sns" "$TOOLS/xfer" -l ":$port" -timeout 140s \
@@ -624,7 +695,7 @@ sleep_until() {
 	[ "$left" -le 0 ] || sleep "$((left / 1000)).$(printf %03d $((left % 1000)))"
 }
 
-mac_of() { ip -n "$1" -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
+mac_of() { innet "$1" ip -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
 
 # ---- scon --------------------------------------------------------------------
 

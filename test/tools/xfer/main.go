@@ -12,6 +12,9 @@
 //
 // -rate paces the sender (bytes per second) so that a test can act while a
 // transfer runs; -progress FILE receives the byte count every 100 ms.
+// -trickle N sends the first N bytes as small segments (200-byte writes,
+// 20 ms apart) before the bulk, so that a fast path can cache the
+// connection while its packets are still small.
 package main
 
 import (
@@ -32,7 +35,7 @@ import (
 
 type options struct {
 	listen, connect, bind, progress string
-	send, rate                      int64
+	send, rate, trickle             int64
 	seed                            uint64
 	timeout                         time.Duration
 }
@@ -45,6 +48,7 @@ func main() {
 	flag.StringVar(&o.progress, "progress", "", "write the byte count to `file` every 100 ms")
 	flag.Int64Var(&o.send, "send", -1, "send `n` bytes (default: receive)")
 	flag.Int64Var(&o.rate, "rate", 0, "pace sending to `bytes` per second (0: as fast as possible)")
+	flag.Int64Var(&o.trickle, "trickle", 0, "send the first `n` bytes in 200-byte writes, 20 ms apart")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the byte stream")
 	flag.DurationVar(&o.timeout, "timeout", 120*time.Second, "give up after `d`")
 	flag.Parse()
@@ -130,6 +134,10 @@ func sendStream(conn *net.TCPConn, o options, sum hash.Hash, count *atomic.Int64
 	start := time.Now()
 	for left := o.send; left > 0; {
 		n := int64(len(buf))
+		trickling := count.Load() < o.trickle
+		if trickling {
+			n = trickleWrite
+		}
 		if left < n {
 			n = left
 		}
@@ -140,6 +148,12 @@ func sendStream(conn *net.TCPConn, o options, sum hash.Hash, count *atomic.Int64
 		}
 		sum.Write(chunk)
 		left -= n
+		if trickling {
+			count.Add(n)
+			time.Sleep(trickleGap)
+			start = time.Now()
+			continue
+		}
 		pace(start, count.Add(n), o.rate)
 	}
 	if err := conn.CloseWrite(); err != nil {
@@ -165,6 +179,13 @@ func recvStream(conn *net.TCPConn, sum hash.Hash, count *atomic.Int64) error {
 		}
 	}
 }
+
+// What -trickle writes at a time: each write leaves as a segment of its
+// own (Go sets TCP_NODELAY), far below any MTU.
+const (
+	trickleWrite = 200
+	trickleGap   = 20 * time.Millisecond
+)
 
 func fill(src *rand.ChaCha8, b []byte) {
 	for i := 0; i+8 <= len(b); i += 8 {
