@@ -128,6 +128,25 @@ static bool scon_flow_evict_stale(const struct scon_key *key,
 }
 
 /* Called under rcu_read_lock from the learning hooks. */
+/*
+ * Conntrack sees only some packets of a cached TCP connection, so its
+ * window tracking lags behind what went express: an ACK for data it never
+ * saw would be called invalid, and an invalid packet escapes NAT. So, as
+ * the kernel's flowtable does for what it offloads, conntrack stops
+ * checking this connection's windows. Set before either direction is
+ * ready, so before the first express packet.
+ */
+static void scon_flow_tcp_liberal(struct nf_conn *ct)
+{
+	if (nf_ct_protonum(ct) != IPPROTO_TCP)
+		return;
+
+	spin_lock_bh(&ct->lock);
+	ct->proto.tcp.seen[0].flags |= IP_CT_TCP_FLAG_BE_LIBERAL;
+	ct->proto.tcp.seen[1].flags |= IP_CT_TCP_FLAG_BE_LIBERAL;
+	spin_unlock_bh(&ct->lock);
+}
+
 struct scon_flow *scon_flow_find_or_create(struct nf_conn *ct,
 					   const struct scon_config *cfg)
 {
@@ -163,6 +182,7 @@ struct scon_flow *scon_flow_find_or_create(struct nf_conn *ct,
 		return NULL;
 	}
 
+	scon_flow_tcp_liberal(ct);
 	return flow;
 }
 
@@ -198,7 +218,7 @@ bool scon_flow_ready(const struct scon_flow *flow)
 /*
  * Express packets bypass conntrack's TCP window tracking. Before the next
  * packet of the connection meets it again, forget the windows so that
- * conntrack picks them up from that packet instead of calling it invalid.
+ * conntrack's record picks them up from that packet.
  */
 void scon_flow_fixup_tcp(struct nf_conn *ct)
 {
