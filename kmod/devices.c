@@ -9,9 +9,10 @@
  * reads the list: it looks ports up in an RCU-safe xarray by ifindex.
  *
  * Link events drop the flows that use a device at once. Route, rule and
- * address changes move rt_genid and neighbour changes move a generation
- * number of their own; a flow learned under older numbers goes back to
- * the normal path for renewal with its next packet.
+ * address changes move rt_genid; neighbour changes, and a bridge learning,
+ * moving or forgetting a station, each move a generation number of their
+ * own. A flow learned under older numbers goes back to the normal path for
+ * renewal with its next packet.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,6 +25,7 @@
 #include <net/arp.h>
 #include <net/netevent.h>
 #include <net/genetlink.h>
+#include <net/switchdev.h>
 
 #include "scon.h"
 
@@ -50,6 +52,27 @@ static u32 scon_neigh_slot(int ifindex, __be32 addr)
 u32 scon_neigh_gen(int ifindex, __be32 addr)
 {
 	return atomic_read(&scon_neigh_gens[scon_neigh_slot(ifindex, addr)]);
+}
+
+/*
+ * Bridge forwarding entries, by station MAC. The bridge tells its
+ * forwarding table's changes through the switchdev notifiers, which
+ * kernels without CONFIG_NET_SWITCHDEV lack: there only the revalidation
+ * interval catches a station that moved to another port.
+ */
+#define SCON_FDB_GEN_BITS	8
+static atomic_t scon_fdb_gens[1 << SCON_FDB_GEN_BITS];
+
+static u32 scon_fdb_slot(const u8 *mac)
+{
+	u32 low = get_unaligned((const u32 *)(mac + 2));
+
+	return hash_32(low ^ get_unaligned((const u16 *)mac), SCON_FDB_GEN_BITS);
+}
+
+u32 scon_fdb_gen(const u8 *mac)
+{
+	return atomic_read(&scon_fdb_gens[scon_fdb_slot(mac)]);
 }
 
 bool scon_device_attached(const struct net_device *dev)
@@ -281,12 +304,30 @@ static int scon_netevent(struct notifier_block *nb, unsigned long event,
 	return NOTIFY_DONE;
 }
 
+/* Atomic context, like the neighbour events. */
+static int scon_switchdev_event(struct notifier_block *nb,
+				unsigned long event, void *ptr)
+{
+	const struct switchdev_notifier_fdb_info *fdb = ptr;
+
+	if (event != SWITCHDEV_FDB_ADD_TO_DEVICE &&
+	    event != SWITCHDEV_FDB_DEL_TO_DEVICE)
+		return NOTIFY_DONE;
+
+	atomic_inc(&scon_fdb_gens[scon_fdb_slot(fdb->addr)]);
+	return NOTIFY_DONE;
+}
+
 static struct notifier_block scon_netdev_nb = {
 	.notifier_call = scon_netdev_event,
 };
 
 static struct notifier_block scon_netevent_nb = {
 	.notifier_call = scon_netevent,
+};
+
+static struct notifier_block scon_switchdev_nb = {
+	.notifier_call = scon_switchdev_event,
 };
 
 int scon_devices_init(void)
@@ -297,11 +338,21 @@ int scon_devices_init(void)
 	if (err)
 		return err;
 
+	err = register_switchdev_notifier(&scon_switchdev_nb);
+	if (err)
+		goto err_netevent;
+
 	/* Replays REGISTER for existing devices: attaches what is there. */
 	err = register_netdevice_notifier(&scon_netdev_nb);
 	if (err)
-		unregister_netevent_notifier(&scon_netevent_nb);
+		goto err_switchdev;
 
+	return 0;
+
+err_switchdev:
+	unregister_switchdev_notifier(&scon_switchdev_nb);
+err_netevent:
+	unregister_netevent_notifier(&scon_netevent_nb);
 	return err;
 }
 
@@ -310,6 +361,7 @@ void scon_devices_exit(void)
 	struct scon_port *port, *next;
 
 	unregister_netdevice_notifier(&scon_netdev_nb);
+	unregister_switchdev_notifier(&scon_switchdev_nb);
 	unregister_netevent_notifier(&scon_netevent_nb);
 
 	rtnl_lock();

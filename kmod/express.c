@@ -116,10 +116,19 @@ static int scon_stale(struct scon_dir *d, enum scon_counter why)
 	return SCON_CTR_FB_REVALIDATE;
 }
 
+/*
+ * @back is the other direction's decision: when it leaves through a
+ * bridge port, this direction's frames come in through that port, and
+ * the bridge must see one often enough not to forget their sender.
+ */
 static int scon_check_fresh(struct scon_dir *d, const struct scon_route *r,
+			    const struct scon_route *back,
 			    const struct scon_config *cfg)
 {
 	unsigned long ttl = msecs_to_jiffies(cfg->revalidate_ms);
+
+	if (back->fdb_refresh && back->fdb_refresh < ttl)
+		ttl = back->fdb_refresh;
 
 	if (test_bit(SCON_DIR_STALE, &d->state))
 		return SCON_CTR_FB_REVALIDATE;
@@ -131,6 +140,8 @@ static int scon_check_fresh(struct scon_dir *d, const struct scon_route *r,
 	if (r->neigh_ifindex &&
 	    r->neigh_gen != scon_neigh_gen(r->neigh_ifindex, r->nexthop))
 		return scon_stale(d, SCON_CTR_INV_NEIGH);
+	if (r->via_ifindex && r->fdb_gen != scon_fdb_gen(r->l2))
+		return scon_stale(d, SCON_CTR_INV_FDB);
 
 	return SCON_OK;
 }
@@ -173,7 +184,7 @@ static int scon_check(const struct sk_buff *skb, const struct scon_pkt *pkt,
 	err = scon_check_ct(flow, pkt);
 	if (err)
 		return err;
-	err = scon_check_fresh(d, route, cfg);
+	err = scon_check_fresh(d, route, back, cfg);
 	if (err)
 		return err;
 

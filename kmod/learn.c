@@ -16,6 +16,7 @@
 
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
+#include <linux/if_bridge.h>
 #include <linux/if_vlan.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/netfilter_ipv4.h>
@@ -228,6 +229,24 @@ static bool scon_frame_usable(const struct sk_buff *skb)
 	       is_valid_ether_addr(eth->h_dest);
 }
 
+/*
+ * How often the other direction, whose frames come in through @port, must
+ * take the normal path: the bridge learns a station only from frames it
+ * sees, and forgets one it has not seen for its ageing time. Without
+ * that the bridge floods the flow's next normal-path packet to every port.
+ */
+static u32 scon_fdb_refresh(struct net_device *port)
+{
+	struct net_device *bridge = netdev_master_upper_dev_get_rcu(port);
+	clock_t ageing;
+
+	if (!bridge || !netif_is_bridge_master(bridge))
+		return 0;
+
+	ageing = br_get_ageing_time(bridge);
+	return min_t(unsigned long, clock_t_to_jiffies(ageing) / 2, U32_MAX);
+}
+
 static bool scon_route_from_frame(struct scon_route *tmpl,
 				  const struct sk_buff *skb,
 				  struct net_device *port, u16 mtu, u8 flags)
@@ -237,6 +256,12 @@ static bool scon_route_from_frame(struct scon_route *tmpl,
 
 	scon_route_init(tmpl, port, min_t(u16, mtu, port->mtu), flags);
 	memcpy(tmpl->l2, eth_hdr(skb), ETH_HLEN);
+	tmpl->fdb_refresh = scon_fdb_refresh(port);
+	/*
+	 * Read after the bridge chose the port: a station moving in between
+	 * is caught by the revalidation interval only.
+	 */
+	tmpl->fdb_gen = scon_fdb_gen(tmpl->l2);
 	return true;
 }
 

@@ -89,6 +89,8 @@ struct scon_route {
 	__be32 nexthop;
 	u32 neigh_gen;			/* scon_neigh_gen() when learned */
 	int rt_genid;
+	u32 fdb_refresh;		/* out_dev a bridge port: jiffies */
+	u32 fdb_gen;			/* scon_fdb_gen() when learned */
 	u16 mtu;
 	u8 flags;			/* SCON_ROUTE_* */
 	u8 l2[ETH_HLEN];		/* header the packet leaves with */
@@ -170,6 +172,7 @@ int scon_devices_sync(void);
 bool scon_device_attached(const struct net_device *dev);
 int scon_devices_fill(struct sk_buff *msg);
 u32 scon_neigh_gen(int ifindex, __be32 addr);
+u32 scon_fdb_gen(const u8 *mac);
 
 /* netlink.c */
 int scon_netlink_init(void);

@@ -273,14 +273,21 @@ netns_add() {
 
 # uplink_up: EXT straight on the other end of up0.
 uplink_up() {
-	netns_add ext
+	host_link ext up0 "$HOST_UP" "$EXT_IP"
+}
+
+# host_link NS DEV HOST_IP NS_IP [MTU]: netns NS on the far end of the
+# host's veth DEV, HOST_IP/24 on DEV (with MTU if given), NS_IP/24 on
+# NS's eth0.
+host_link() {
+	netns_add "$1"
 	ipb - <<-EOF
-		link add up0 type veth peer name eth0 netns ext
-		addr add $HOST_UP/24 dev up0
-		link set up0 up
+		link add $2 ${5:+mtu $5} type veth peer name eth0 netns $1
+		addr add $3/24 dev $2
+		link set $2 up
 	EOF
-	ipb ext <<-EOF
-		addr add $EXT_IP/24 dev eth0
+	ipb "$1" <<-EOF
+		addr add $4/24 dev eth0
 		link set eth0 up
 	EOF
 }
@@ -335,17 +342,8 @@ router_up() {
 # 10.2.0.10 in netns peer, whose own end keeps MTU 1500 (as behind a
 # tunnel or a PPPoE link only the host's side knows the smaller MTU).
 peer_up() {
-	netns_add peer
-	ipb - <<-EOF
-		link add pe0 mtu $1 type veth peer name eth0 netns peer
-		addr add $PEER_HOST_IP/24 dev pe0
-		link set pe0 up
-	EOF
-	ipb peer <<-EOF
-		addr add $PEER_IP/24 dev eth0
-		link set eth0 up
-		route add default via $PEER_HOST_IP
-	EOF
+	host_link peer pe0 "$PEER_HOST_IP" "$PEER_IP" "$1"
+	run ip -n peer route add default via "$PEER_HOST_IP"
 }
 
 # container_add NAME IP [MAC]: a netns with eth0 on docker0, as Docker
@@ -706,6 +704,13 @@ scon_up() {
 	run timeout 30 insmod "$SCON_KO" || die "insmod $SCON_KO failed"
 	run timeout 10 "$SCONCTL" attach docker0 up0 || die "sconctl attach docker0 up0 failed"
 	[ "$(scon_status .enabled)" = true ] || die "scon not enabled after attach"
+}
+
+# scon_revalidate INTERVAL: scon attached as scon_up does, with another
+# revalidation interval (a case that must not be saved by the default).
+scon_revalidate() {
+	printf 'enabled: true\nbridges: [docker0]\nuplinks: [up0]\nrevalidate_interval: %s\n' "$1" >"$LOGDIR/scon.yaml"
+	run timeout 10 "$SCONCTL" apply -f "$LOGDIR/scon.yaml" || fail "sconctl apply (revalidate_interval $1)"
 }
 
 # scon_down: unload the module if loaded; a hang or refusal is a failure.

@@ -36,6 +36,7 @@ var counterNames = [NumCounters]string{
 	CounterInvIdle:          "inv_idle",
 	CounterInvFlush:         "inv_flush",
 	CounterFbL2Mismatch:     "fb_l2_mismatch",
+	CounterInvFdb:           "inv_fdb",
 }
 
 // String returns the counter's name, such as "express_packets". A counter

@@ -156,8 +156,9 @@ const (
 	CounterInvIdle
 	CounterInvFlush
 	CounterFbL2Mismatch
+	CounterInvFdb
 
-	CounterMax = CounterFbL2Mismatch
+	CounterMax = CounterInvFdb
 )
 
 // NumCounters is how many counters this build knows; a newer module may

@@ -246,6 +246,7 @@ var goValues = map[string]int64{
 	"SCON_CTR_INV_IDLE":           int64(CounterInvIdle),
 	"SCON_CTR_INV_FLUSH":          int64(CounterInvFlush),
 	"SCON_CTR_FB_L2_MISMATCH":     int64(CounterFbL2Mismatch),
+	"SCON_CTR_INV_FDB":            int64(CounterInvFdb),
 	"SCON_CTR_MAX":                int64(CounterMax),
 }
 

@@ -197,6 +197,7 @@ enum scon_counter {
 	SCON_CTR_INV_IDLE,		/* idle timeout */
 	SCON_CTR_INV_FLUSH,		/* flush, config change, unload */
 	SCON_CTR_FB_L2_MISMATCH,	/* MAC addresses not the learned ones */
+	SCON_CTR_INV_FDB,		/* bridge moved or forgot a station */
 	__SCON_CTR_MAX
 };
 #define SCON_CTR_MAX (__SCON_CTR_MAX - 1)
