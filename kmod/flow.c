@@ -127,7 +127,6 @@ static bool scon_flow_evict_stale(const struct scon_key *key,
 	return true;
 }
 
-/* Called under rcu_read_lock from the learning hooks. */
 /*
  * Conntrack sees only some packets of a cached TCP connection, so its
  * window tracking lags behind what went express: an ACK for data it never
@@ -147,6 +146,7 @@ static void scon_flow_tcp_liberal(struct nf_conn *ct)
 	spin_unlock_bh(&ct->lock);
 }
 
+/* Called under rcu_read_lock from the learning hooks. */
 struct scon_flow *scon_flow_find_or_create(struct nf_conn *ct,
 					   const struct scon_config *cfg)
 {

@@ -475,6 +475,8 @@ scale() {
 
 # ---- profile: where the CPU goes in each mode ---------------------------------
 
+PERF_HZ=997	# samples per second and CPU (prime: no lockstep with timers)
+
 # profiled MODE WL CMD...: CMD in ext while perf samples every CPU into
 # $OUT/perf-MODE-WL.data; the workload's figures go to the first lines of
 # $OUT/profile-MODE-WL.txt, its units (packets sent, or MB received by
@@ -483,7 +485,7 @@ profiled() {
 	local mode=$1 wl=$2 txt=$OUT/profile-$1-$2.txt out line units
 	shift 2
 	say "[ext] $* (perf record -a)"
-	out=$(perf record -q -e cpu-clock -F 997 -a -g -o "$OUT/perf-$mode-$wl.data" -- \
+	out=$(perf record -q -e cpu-clock -F "$PERF_HZ" -a -g -o "$OUT/perf-$mode-$wl.data" -- \
 		timeout 60 ip netns exec ext "$@" 2>&1) || problem "profile $mode $wl: $* failed"
 	echo "$out" >>"$LOGDIR/profile.log"
 	if [ "$wl" != tcp ]; then
@@ -512,13 +514,13 @@ profile_report() {
 	local report=(perf report -i "$data" --kallsyms "$OUT/kallsyms" --stdio -g none)
 	total=$("${report[@]}" --no-children --sort comm -n 2>/dev/null | awk '!/^#/ && NF >= 3 { s += $2 } END { print s + 0 }')
 	"${report[@]}" --children --sort sym 2>/dev/null |
-		awk -v m="$1" -v wl="$2" -v n="$total" -v units="$3" -v want="$LANDMARKS" '
+		awk -v m="$1" -v wl="$2" -v n="$total" -v hz="$PERF_HZ" -v units="$3" -v want="$LANDMARKS" '
 			BEGIN { nw = split(want, w, /[ \n]+/); for (i = 1; i <= nw; i++) keep[w[i]] = 1 }
 			$3 == "[k]" && ($4 in keep) { sub(/%/, "", $1); pct[$4] += $1 }
 			END {
 				for (i = 1; i <= nw; i++)
 					if (w[i] in pct)
-						printf "%s %s %s %.2f\n", m, wl, w[i], pct[w[i]] / 100 * n / 997 * 1e6 / units
+						printf "%s %s %s %.2f\n", m, wl, w[i], pct[w[i]] / 100 * n / hz * 1e6 / units
 			}' >>"$OUT/landmarks.txt"
 	{
 		echo "samples=$total units=$3"
@@ -530,6 +532,7 @@ profile() {
 	local m wl
 	command -v perf >/dev/null || { problem "perf missing (make setup)"; return 1; }
 	RUN=1
+	echo "profile=perf record -e cpu-clock -F $PERF_HZ -a -g, ${SCALE_SECS} s per workload" >>"$OUT/meta.txt"
 	for m in docker flowtable scon; do
 		mode_up "$m"
 		run conntrack -F >/dev/null 2>&1

@@ -84,18 +84,18 @@ for t in rtt httpb mqttlat flows benchreport; do
 	${GO:-go} build -o "out/tools/$t" "./test/tools/$t"
 done
 
-# profile_report OUT: the landmarks of the forwarding path side by side,
+# profile_markdown OUT: the landmarks of the forwarding path side by side,
 # then each profile's hottest functions.
-profile_report() {
+profile_markdown() {
 	local wl m f unit
 	echo "# scon profile"
 	echo
 	sed -n 's/^kernel=/kernel /p; s/^date=/, /p' "$1/meta.txt" | paste -sd '' - | tr -d '\n'
 	echo ", \`$command\`"
 	echo
-	echo "perf record -e cpu-clock -F 997 -a -g in the QEMU/TCG guest while ext sends to container"
+	echo "$(sed -n 's/^profile=//p' "$1/meta.txt"), in the QEMU/TCG guest while ext sends to container"
 	echo "c1 through the published ports: UDP 64-byte datagrams (flows blast, as fast as the"
-	echo "sender goes) over one flow and over 10,000 flows, and one TCP stream (iperf3), 4 s each"
+	echo "sender goes) over one flow and over 10,000 flows, and one TCP stream (iperf3)"
 	echo "(scon with its default 1 s revalidation). A landmark's time includes"
 	echo "what it calls; process_backlog holds the whole receive side, forwarding and the"
 	echo "delivery in c1. Compare modes within this run only: the VM's speed drifts, so the"
@@ -149,7 +149,8 @@ secs=$(($(date +%s) - start))
 echo "bench.sh: $secs s in the VM, logs in ${out#"$top"/}/log"
 
 if [ "$what" = profile ]; then
-	profile_report "$out" >"$results/profile.md" && echo "bench.sh: results in ${results#"$top"/}/profile.md"
+	mkdir -p "$results"
+	profile_markdown "$out" >"$results/profile.md" && echo "bench.sh: results in ${results#"$top"/}/profile.md"
 elif [ -s "$out/raw.csv" ]; then
 	echo "note=wall time in the VM: $secs s (boot included)" >>"$out/meta.txt"
 	mkdir -p "$results"

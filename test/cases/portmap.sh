@@ -7,8 +7,8 @@
 #   - both downloads complete byte-identical, the one through 8080 at no
 #     less than 0.8x the throughput of the control;
 #   - every reply reaching ext comes from port 8080 or 2222, never 80 or
-#     22: counters in ext's own nftables input chain, keyed by the
-#     download's fixed client port, see every packet that arrives;
+#     22: counters at ext's eth0 ingress, keyed by the download's fixed
+#     client port, see every packet that arrives;
 #   - with scon, both downloads went express (proof the rewrite was
 #     scon's, not the normal path's): express packets at least 90% of
 #     their data segments.
@@ -20,12 +20,14 @@ CASE_TIMEOUT=240
 # file's settings without lib.sh.
 PUBLISHED="tcp:8080:172.17.0.2:80 tcp:2222:172.17.0.2:22 tcp:80:172.17.0.3:80"
 
-PROBE=scon_probe
 MAPPED_CPORT=40080	# ext's port for the download through 8080
 
 case_portmap() {
 	local size=50000000 e0 a b
-	probe_up
+	ingress_counter ext eth0 wrong "ip saddr $HOST_UP tcp sport 80 tcp dport $MAPPED_CPORT" \
+		"ip saddr $HOST_UP tcp sport 22"
+	ingress_counter ext eth0 mapped "ip saddr $HOST_UP tcp sport 8080 tcp dport $MAPPED_CPORT"
+	ingress_counter ext eth0 ssh "ip saddr $HOST_UP tcp sport 2222"
 	spawn http.c1 200 c1 "$TOOLS/httpb" serve -l :22 -for 190s
 	wait_listen c1 tcp 22 || return 1
 	e0=$(scon_counter express_packets)
@@ -42,34 +44,11 @@ case_portmap() {
 	nsrun ext timeout 120 "$TOOLS/httpb" get -c "$HOST_UP:2222" -new -n 100 -warmup 0 -for 100s ||
 		fail "100 requests through 2222"
 
-	check_eq "$(probe_count wrong)" 0 "replies reaching ext from port 80 (on the 8080 download) or 22"
-	check_ge "$(probe_count mapped)" 100 "replies reaching ext from 8080 on the download (the probe sees them)"
-	check_ge "$(probe_count ssh)" 300 "replies reaching ext from 2222 (the probe sees them)"
+	check_eq "$(ingress_count ext wrong)" 0 "replies reaching ext from port 80 (on the 8080 download) or 22"
+	check_ge "$(ingress_count ext mapped)" 100 "replies reaching ext from 8080 on the download (the probe sees them)"
+	check_ge "$(ingress_count ext ssh)" 300 "replies reaching ext from 2222 (the probe sees them)"
 	# Both downloads' segments (34,530 each) and most of their ACKs: one
 	# download left to the normal path would stay well below.
 	[ "$SCON" = 0 ] || check_ge $(($(scon_counter express_packets) - e0)) $((2 * size / 1448 * 9 / 10)) \
 		"express packets of the two downloads"
-}
-
-# probe_up: counters in ext for what arrives from the host.
-probe_up() {
-	nsrun ext nft -f - <<-EOF
-		table ip $PROBE {
-			counter wrong {}
-			counter mapped {}
-			counter ssh {}
-			chain in {
-				type filter hook input priority 0; policy accept;
-				ip saddr $HOST_UP tcp sport 80 tcp dport $MAPPED_CPORT counter name wrong
-				ip saddr $HOST_UP tcp sport 22 counter name wrong
-				ip saddr $HOST_UP tcp sport 8080 tcp dport $MAPPED_CPORT counter name mapped
-				ip saddr $HOST_UP tcp sport 2222 counter name ssh
-			}
-		}
-	EOF
-}
-
-# probe_count NAME: packets a probe counter saw.
-probe_count() {
-	innet ext nft list counter ip "$PROBE" "$1" | awk '$1 == "packets" { print $2; exit }'
 }
