@@ -238,13 +238,11 @@ static bool scon_frame_usable(const struct sk_buff *skb)
 static u32 scon_fdb_refresh(struct net_device *port)
 {
 	struct net_device *bridge = netdev_master_upper_dev_get_rcu(port);
-	clock_t ageing;
 
 	if (!bridge || !netif_is_bridge_master(bridge))
 		return 0;
 
-	ageing = br_get_ageing_time(bridge);
-	return min_t(unsigned long, clock_t_to_jiffies(ageing) / 2, U32_MAX);
+	return min_t(unsigned long, scon_bridge_ageing(bridge) / 2, U32_MAX);
 }
 
 static bool scon_route_from_frame(struct scon_route *tmpl,

@@ -20,7 +20,7 @@ static const struct nla_policy scon_names_policy[SCON_A_MAX + 1] = {
 };
 
 static const struct nla_policy scon_exclude_policy[SCON_EXCL_A_MAX + 1] = {
-	[SCON_EXCL_A_ADDR]	= { .type = NLA_BE32 },
+	[SCON_EXCL_A_ADDR]	= { .type = SCON_NLA_BE32 },
 	[SCON_EXCL_A_PREFIX]	= NLA_POLICY_MAX(NLA_U8, 32),
 	[SCON_EXCL_A_PORT]	= { .type = NLA_U16 },
 	[SCON_EXCL_A_PROTO]	= { .type = NLA_U8 },
@@ -694,7 +694,7 @@ static struct genl_family scon_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.ops		= scon_ops,
 	.n_ops		= ARRAY_SIZE(scon_ops),
-	.resv_start_op	= SCON_CMD_GET_FLOWS + 1,
+	SCON_GENL_RESV_START_OP(SCON_CMD_GET_FLOWS + 1)
 };
 
 int scon_netlink_init(void)

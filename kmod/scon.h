@@ -21,6 +21,7 @@
 #include <linux/rhashtable.h>
 #include <net/netfilter/nf_conntrack.h>
 
+#include "compat.h"
 #include "uapi/scon.h"
 
 #define SCON_VERSION		"0.1.0"
