@@ -4,10 +4,14 @@
 # installed 6.1 kernel unless KVER is given.
 
 KVER ?= $(shell scripts/kver.sh 6.1)
-KDIR ?= /lib/modules/$(KVER)/build
+KDIR ?= $(shell scripts/kdir.sh $(KVER))
 GO ?= go
 
-.PHONY: all setup kmod sconctl test test-go test-vm demo bench bench-scale profile clean
+# The other kernels' short run: the cases that touch what differs between
+# kernel versions (hooks, netlink, bridge and conntrack interfaces).
+KERNEL_CASES ?= smoke,express,integrity,nat,droprule,lifecycle,netlink,fdbage,portmove
+
+.PHONY: all setup kmod sconctl test test-go test-vm test-kernels demo bench bench-scale profile clean
 
 all: kmod sconctl
 
@@ -30,6 +34,16 @@ test-vm: kmod sconctl
 test: setup
 	$(MAKE) test-go
 	$(MAKE) test-vm
+	$(MAKE) sconctl
+	scripts/test-kernel.sh 5.10 --case $(KERNEL_CASES) --ipt nft
+	scripts/test-kernel.sh 6.12 --case $(KERNEL_CASES) --ipt nft
+	$(MAKE) -C kmod KDIR=$(KDIR) clean all
+
+# The whole suite on every supported kernel series.
+test-kernels: setup sconctl
+	scripts/test-kernel.sh 5.10
+	scripts/test-kernel.sh 6.1
+	scripts/test-kernel.sh 6.12
 
 demo: setup
 	$(MAKE) kmod sconctl

@@ -17,9 +17,13 @@ host_packages=(
 	python3-argcomplete python3-requests python3-pkg-resources
 	iproute2 iptables nftables conntrack iperf3 socat ethtool
 	procps coreutils jq iputils-ping iputils-arping mosquitto linux-perf
+	dwarves
 )
 
 log() { echo "setup: $*"; }
+
+# shellcheck source=scripts/apt-private.sh
+. "$top/scripts/apt-private.sh"
 
 need_install() {
 	local p
@@ -38,33 +42,15 @@ install_host_packages() {
 		--no-install-recommends "${host_packages[@]}" >/dev/null
 }
 
-debian_mirror() {
-	sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null |
-		head -n 1 | grep . || echo http://deb.debian.org/debian
-}
-
-# private_apt SUITE -> prints apt options for a private configuration.
-private_apt() {
-	local suite=$1 dir=$cache/apt/$1
-	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) $suite main" \
-		>"$dir/sources.list"
-	echo "-o Dir::Etc::SourceList=$dir/sources.list" \
-		"-o Dir::Etc::SourceParts=/dev/null" \
-		"-o Dir::State::Lists=$dir/lists" \
-		"-o Dir::Cache::Archives=$dir/archives"
-}
-
 install_virtme_ng() {
 	command -v vng >/dev/null && return 0
 	log "fetching virtme-ng from trixie (private apt configuration)"
-	local opts dir=$cache/apt/trixie
-	opts=$(private_apt trixie)
+	apt_private trixie
 	# shellcheck disable=SC2086
-	apt-get $opts update -qq
+	apt-get $APT_OPTS update -qq
 	# shellcheck disable=SC2086
-	(cd "$dir" && apt-get $opts download virtme-ng >/dev/null)
-	dpkg -i --force-depends "$dir"/virtme-ng_*.deb >/dev/null
+	(cd "$APT_DIR" && apt-get $APT_OPTS download virtme-ng >/dev/null)
+	dpkg -i --force-depends "$APT_DIR"/virtme-ng_*.deb >/dev/null
 }
 
 go_modules() {
@@ -78,4 +64,4 @@ install_host_packages
 install_virtme_ng
 [ -f "$top/go.mod" ] && go_modules
 touch "$stamp"
-log "ready: kernel $(ls /boot/vmlinuz-* | sed 's|/boot/vmlinuz-||' | sort -V | tail -n 1)"
+log "ready: kernel $("$top/scripts/kver.sh" 6.1)"
