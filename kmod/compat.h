@@ -72,17 +72,27 @@ static inline void skb_clear_tstamp(struct sk_buff *skb)
 
 /*
  * The bridge's ageing time in jiffies. 5.14 exported br_get_ageing_time();
- * before, a module cannot read it, so scon assumes the bridge default of
- * 300 s. On those kernels a bridge aged faster must be paired with a
- * revalidation interval below half its ageing time (the README says so).
+ * before, compat.c reads it from the bridge's link info whenever the
+ * netdevice notifier reports a bridge appearing or changing.
  */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 14, 0)
 static inline unsigned long scon_bridge_ageing(const struct net_device *bridge)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 14, 0)
 	return clock_t_to_jiffies(br_get_ageing_time(bridge));
-#else
-	return 300 * HZ;
-#endif
 }
+
+static inline void scon_bridge_ageing_event(struct net_device *dev,
+					    unsigned long event)
+{
+}
+
+static inline void scon_bridge_ageing_exit(void)
+{
+}
+#else
+unsigned long scon_bridge_ageing(const struct net_device *bridge);
+void scon_bridge_ageing_event(struct net_device *dev, unsigned long event);
+void scon_bridge_ageing_exit(void);
+#endif
 
 #endif /* _SCON_COMPAT_H */

@@ -282,6 +282,7 @@ static int scon_netdev_event(struct notifier_block *nb, unsigned long event,
 	if (!net_eq(dev_net(dev), &init_net))
 		return NOTIFY_DONE;
 
+	scon_bridge_ageing_event(dev, event);
 	if (scon_event_invalidates(event))
 		scon_flows_remove_dev(dev);
 	if (scon_event_resyncs(event))
@@ -363,6 +364,7 @@ void scon_devices_exit(void)
 	unregister_netdevice_notifier(&scon_netdev_nb);
 	unregister_switchdev_notifier(&scon_switchdev_nb);
 	unregister_netevent_notifier(&scon_netevent_nb);
+	scon_bridge_ageing_exit();
 
 	rtnl_lock();
 	list_for_each_entry_safe(port, next, &scon_ports, list)
