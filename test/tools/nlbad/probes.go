@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"syscall"
 
 	"github.com/mdlayher/genetlink"
@@ -23,8 +24,11 @@ type probe struct {
 	// (its offset, or the type of the missing one), as policy validation
 	// and GENL_REQ_ATTR_CHECK do.
 	pointsAt bool
-	// missing: the attribute the request lacks on purpose.
-	missing uint32
+	// missing: the attribute the request lacks on purpose, and its name.
+	// Kernels before 6.0 cannot report a missing attribute by type; there
+	// the message must name it instead.
+	missing     uint32
+	missingName string
 }
 
 func adminProbes() []probe {
@@ -62,7 +66,7 @@ func adminProbes() []probe {
 				nest(attrUplinks, attr(attrName, cstr("docker0")))),
 			want: syscall.EINVAL, pointsAt: true},
 		{name: "attach without SCON_A_NAME", cmd: cmdAttach, want: syscall.EINVAL,
-			pointsAt: true, missing: attrName},
+			pointsAt: true, missing: attrName, missingName: "SCON_A_NAME"},
 		{name: "attach of a missing device", cmd: cmdAttach,
 			attrs: attr(attrName, cstr("scon-none0")), want: syscall.ENODEV},
 		{name: "detach of a name never attached", cmd: cmdDetach,
@@ -82,6 +86,11 @@ func unprivilegedProbes() []probe {
 	}
 }
 
+// namedInWords: the message names the attribute the probe left out.
+func (p probe) namedInWords(a ack) bool {
+	return p.missingName != "" && strings.Contains(a.msg, p.missingName)
+}
+
 // check sends the probe and returns why its answer is wrong, or "".
 func (p probe) check(c *genetlink.Conn, fam genetlink.Family) string {
 	a, err := request(c, fam, p.cmd, p.attrs)
@@ -96,7 +105,7 @@ func (p probe) check(c *genetlink.Conn, fam genetlink.Family) string {
 		return fmt.Sprintf("errno %s, want %s (extack %q)", errnoName(a.errno), errnoName(p.want), a.msg)
 	case !a.explained() && !p.coreRefusal:
 		return fmt.Sprintf("errno %s without an extended-ack message", errnoName(a.errno))
-	case p.pointsAt && !a.pointed():
+	case p.pointsAt && !a.pointed() && !p.namedInWords(a):
 		return fmt.Sprintf("extack %q does not point at the attribute", a.msg)
 	case p.missing != 0 && a.missType != 0 && a.missType != p.missing:
 		return fmt.Sprintf("extack names attribute %d as missing, want %d", a.missType, p.missing)
