@@ -6,6 +6,7 @@
 #
 #   scripts/arm64.sh kmod                               out/arm64/kmod/scon.ko
 #   scripts/arm64.sh test [--no-scon] [--timeout SECS]  the smoke (builds first)
+#   scripts/arm64.sh prepare                            all the smoke builds, no VM
 #
 #   --no-scon  the same run without loading scon.ko: it must FAIL (the
 #              express counters stay still), proof that the smoke can fail
@@ -13,7 +14,7 @@
 #
 # Everything arm64 comes from the Debian mirror through a private apt
 # configuration (architecture arm64, the system's bookworm suites) under
-# .cache/apt/arm64: the system's apt configuration and dpkg never see it.
+# .cache/arm64/apt: the system's apt configuration and dpkg never see it.
 # The packages are only unpacked (dpkg -x) under .cache/arm64:
 #   root/     the kernel headers; their scripts are the host's amd64
 #             linux-kbuild of the same version (Debian marks linux-kbuild
@@ -29,6 +30,9 @@
 # by a second archive with them, test/lib.sh and test/arm64/ (the kernel
 # unpacks both); test/arm64/init runs test/arm64/smoke.sh as PID 1.
 #
+# SCON_ARM64_CACHE and SCON_ARM64_OUT move .cache/arm64 and out/arm64
+# (a cold run beside a warm one, for example).
+#
 # The VM holds /tmp/scon-qemu.lock ($SCON_QEMU_LOCK) while it runs, as
 # scripts/vm.sh does. The guest's console goes to stdout and to
 # out/arm64/console.log.
@@ -38,8 +42,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cache=$top/.cache/arm64
-out=$top/out/arm64
+cache=${SCON_ARM64_CACHE:-$top/.cache/arm64}
+out=${SCON_ARM64_OUT:-$top/out/arm64}
 limit=900
 smoke_args=
 
@@ -70,7 +74,7 @@ usage() {
 # (empty) dpkg status are its own, so nothing of the system's changes.
 apt_arm64() {
 	local security
-	APT_DIR=$top/.cache/apt/arm64
+	APT_DIR=$cache/apt
 	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/archives/partial" "$APT_DIR/cache"
 	security=$(sed -n 's/^URIs: *\(.*security.*\)/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null |
 		head -n 1 | grep . || echo http://security.debian.org/debian-security)
@@ -311,15 +315,12 @@ boot() {
 	return "$rc"
 }
 
-run_test() {
-	local kver
+prepare() {
 	build_kmod
 	build_go
-	kver=$(kernel_release)
-	image "$kver"
-	base_initramfs "$kver"
+	image "$(kernel_release)"
+	base_initramfs "$(kernel_release)"
 	test_initramfs
-	boot "$kver"
 }
 
 cmd=${1:-}
@@ -334,6 +335,10 @@ done
 mkdir -p "$cache" "$out"
 case $cmd in
 kmod) build_kmod ;;
-test) run_test ;;
+prepare) prepare ;;
+test)
+	prepare
+	boot "$(kernel_release)"
+	;;
 *) usage ;;
 esac
