@@ -11,7 +11,7 @@ GO ?= go
 # kernel versions (hooks, netlink, bridge and conntrack interfaces).
 KERNEL_CASES ?= smoke,express,integrity,nat,droprule,lifecycle,netlink,fdbage,portmove
 
-.PHONY: all setup kmod sconctl test test-go test-vm test-kernels demo bench bench-scale profile clean
+.PHONY: all setup kmod kmod-arm64 sconctl test test-go test-vm test-kernels test-arm64 demo bench bench-scale profile clean
 
 all: kmod sconctl
 
@@ -20,6 +20,10 @@ setup:
 
 kmod:
 	$(MAKE) -C kmod KDIR=$(KDIR)
+
+# scon.ko for Debian's arm64 kernel, cross-built in out/arm64/kmod.
+kmod-arm64:
+	scripts/arm64.sh kmod
 
 sconctl:
 	$(GO) build -o bin/sconctl ./cmd/sconctl
@@ -38,6 +42,11 @@ test: setup
 	scripts/test-kernel.sh 5.10 --case $(KERNEL_CASES) --ipt nft
 	scripts/test-kernel.sh 6.12 --case $(KERNEL_CASES) --ipt nft
 	$(MAKE) -C kmod KDIR=$(KDIR) clean all
+	scripts/arm64.sh test
+
+# The smoke on Debian's arm64 kernel under qemu-system-aarch64 (TCG).
+test-arm64: setup
+	scripts/arm64.sh test
 
 # The whole suite on every supported kernel series.
 test-kernels: setup sconctl

@@ -13,11 +13,12 @@ debian_mirror() {
 # apt_private SUITE: sets APT_DIR (its download directory) and APT_OPTS.
 apt_private() {
 	APT_DIR=$top/.cache/apt/$1
-	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/archives/partial"
+	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/archives/partial" "$APT_DIR/cache"
 	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) $1 main" \
 		>"$APT_DIR/sources.list"
 	APT_OPTS="-o Dir::Etc::SourceList=$APT_DIR/sources.list"
 	APT_OPTS+=" -o Dir::Etc::SourceParts=/dev/null"
 	APT_OPTS+=" -o Dir::State::Lists=$APT_DIR/lists"
+	APT_OPTS+=" -o Dir::Cache=$APT_DIR/cache"
 	APT_OPTS+=" -o Dir::Cache::Archives=$APT_DIR/archives"
 }

@@ -17,7 +17,7 @@ host_packages=(
 	python3-argcomplete python3-requests python3-pkg-resources
 	iproute2 iptables nftables conntrack iperf3 socat ethtool
 	procps coreutils jq iputils-ping iputils-arping mosquitto linux-perf
-	dwarves
+	dwarves gcc-aarch64-linux-gnu qemu-system-arm
 )
 
 log() { echo "setup: $*"; }
