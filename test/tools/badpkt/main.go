@@ -260,8 +260,7 @@ func (r *runner) onSender(pkttype uint8, b []byte) {
 		}
 		return
 	}
-	if r.cur < 0 || p.src != r.t.dst || p.sport != int(r.t.dport) ||
-		p.dport != int(r.results[r.cur].c.sport) {
+	if p.src != r.t.dst || p.sport != int(r.t.dport) {
 		return
 	}
 	kind := "reply"
@@ -271,7 +270,32 @@ func (r *runner) onSender(pkttype uint8, b []byte) {
 			kind = "rst"
 		}
 	}
-	r.results[r.cur].reply(p, kind)
+	if res := r.answered(p); res != nil {
+		res.reply(p, kind)
+	}
+}
+
+// answered finds the probe a TCP or UDP packet from the target answers:
+// the one whose data a UDP echo carries, else the new-flow probe whose
+// port it goes to, else (on a cached flow) the probe last sent.
+func (r *runner) answered(p ipv4) *result {
+	if p.proto == protoUDP && len(p.l4) > 8 {
+		data := string(p.l4[8:])
+		for _, res := range r.results {
+			if strings.HasPrefix(data, fmt.Sprintf("badpkt %s:%s ", res.c.ctx, res.c.name)) {
+				return res
+			}
+		}
+	}
+	for _, res := range r.results {
+		if res.c.ctx == "new" && int(res.c.sport) == p.dport {
+			return res
+		}
+	}
+	if r.cur >= 0 && int(r.results[r.cur].c.sport) == p.dport {
+		return r.results[r.cur]
+	}
+	return nil
 }
 
 func (r *runner) follow(p ipv4) {
