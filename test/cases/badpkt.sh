@@ -114,6 +114,7 @@ badpkt_outcomes() {
 
 badpkt_set() {
 	local -A before after
+	local e0 e1
 	badpkt_start set 39100 41000 -after || return 1
 	badpkt_cached 39100
 	counters_get before
@@ -121,9 +122,8 @@ badpkt_set() {
 	badpkt_reached set probed || return 1
 	counters_get after
 	[ "$SCON" = 0 ] || counters_check before after
-	badpkt_go set after
-	local e0 e1
 	e0=$(scon_counter express_packets)
+	badpkt_go set after
 	reap set-dnat || fail "set-dnat: $(tail -n 1 "$LOGDIR/set-dnat.out")"
 	reap set-masq || fail "set-masq: $(tail -n 1 "$LOGDIR/set-masq.out")"
 	e1=$(scon_counter express_packets)
