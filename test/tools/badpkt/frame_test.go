@@ -111,3 +111,64 @@ func TestInstancesHaveUniqueIDs(t *testing.T) {
 		seen[c.id] = true
 	}
 }
+
+// TestAttribution feeds a runner the frames a receiver and a sender
+// would capture, and checks where they are recorded.
+func TestAttribution(t *testing.T) {
+	r := &runner{t: *testTarget(), rxPort: 80, cur: -1}
+	for _, c := range r.t.instances() {
+		r.results = append(r.results, &result{c: c, p: probeByName(c.name), kinds: map[string]bool{}})
+	}
+	find := func(ctx, name string) (int, *result) {
+		for i, res := range r.results {
+			if res.c.ctx == ctx && res.c.name == name {
+				return i, res
+			}
+		}
+		t.Fatalf("no %s:%s", ctx, name)
+		return 0, nil
+	}
+
+	// A probe arrives at the receiver, after DNAT to port 80.
+	_, udp := find("new", "udp")
+	fs := probeByName("udp").build(udp.c)
+	p := fs[0].ip
+	p.dst, p.payload = netip.MustParseAddr("172.17.0.2"), udpSeg{sport: udp.c.sport, dport: 80,
+		payload: udp.c.data(32)}.bytes(p.src, netip.MustParseAddr("172.17.0.2"))
+	f := fs[0]
+	f.ip = p
+	r.onReceiver(0, f.bytes())
+	if len(udp.arrived) != 1 || !strings.Contains(udp.arrived[0], ">172.17.0.2:80 ") {
+		t.Errorf("arrived %q", udp.arrived)
+	}
+
+	// Its echo comes back to the sender while another probe is current.
+	r.cur = 0
+	echo := frame{dst: testMAC, src: testMAC, vlan: -1, ip: ipPacket{id: 1, proto: protoUDP,
+		src: testDst, dst: testSrc, payload: udpSeg{sport: 8080, dport: udp.c.sport,
+			payload: udp.c.data(32)}.bytes(testDst, testSrc)}}
+	r.onSender(0, echo.bytes())
+	if udp.outcome() != "delivered+reply" {
+		t.Errorf("outcome %s, replies %q", udp.outcome(), udp.replies)
+	}
+
+	// An ICMP error quoting a probe goes to that probe.
+	_, ttl := find("cudp", "ttl1")
+	quoted := probeByName("ttl1").build(ttl.c)[0].ip.bytes()
+	icmp := append([]byte{11, 0, 0, 0, 0, 0, 0, 0}, quoted[:28]...)
+	r.onSender(0, frame{dst: testMAC, src: testMAC, vlan: -1, ip: ipPacket{id: 2, proto: protoICMP,
+		src: testDst, dst: testSrc, payload: icmp}}.bytes())
+	if ttl.outcome() != "dropped+icmp-11/0" {
+		t.Errorf("outcome %s, replies %q", ttl.outcome(), ttl.replies)
+	}
+
+	// A TCP ACK on the cached connection goes to the current probe.
+	i, data := find("ctcp", "tcp-data")
+	r.cur = i
+	ack := frame{dst: testMAC, src: testMAC, vlan: -1, ip: ipPacket{id: 3, proto: protoTCP,
+		src: testDst, dst: testSrc, payload: tcpSeg{sport: 8080, dport: 39000, flags: tcpACK}.bytes(testDst, testSrc)}}
+	r.onSender(0, ack.bytes())
+	if !data.kinds["ack"] {
+		t.Errorf("replies %q", data.replies)
+	}
+}
