@@ -185,7 +185,7 @@ badpkt_drop() {
 # badpkt_compare_off: with scon, both outcome tables equal those of the
 # run without scon.
 badpkt_compare_off() {
-	local off=${LOGDIR%-scon}-off phase diffs
+	local off=${BADPKT_OFF:-${LOGDIR%-scon}-off} phase diffs
 	[ "$SCON" = 1 ] || return 0
 	for phase in set drop; do
 		if [ ! -s "$off/outcomes-$phase" ]; then
