@@ -183,7 +183,8 @@ badpkt_drop() {
 }
 
 # badpkt_compare_off: with scon, both outcome tables equal those of the
-# run without scon.
+# run without scon (in BADPKT_OFF if set, to compare another module's run
+# with the same tables).
 badpkt_compare_off() {
 	local off=${BADPKT_OFF:-${LOGDIR%-scon}-off} phase diffs
 	[ "$SCON" = 1 ] || return 0
