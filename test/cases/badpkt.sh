@@ -334,9 +334,9 @@ masq new:ip-opt-rr             delivered+reply
 masq cudp:ip-opt-rr            delivered+reply
 masq ctcp:ip-opt-rr            delivered+ack
 masq new:ip-opt-ra             delivered+reply
-masq new:ip-opt-bad            dropped
-masq cudp:ip-opt-bad           dropped
-masq ctcp:ip-opt-bad           dropped
+masq new:ip-opt-bad            dropped+icmp-12/0
+masq cudp:ip-opt-bad           dropped+icmp-12/0
+masq ctcp:ip-opt-bad           dropped+icmp-12/0
 masq new:ip-evil               delivered+reply
 masq new:ttl0                  dropped+icmp-11/0
 masq cudp:ttl0                 dropped+icmp-11/0

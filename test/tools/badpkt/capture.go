@@ -232,8 +232,23 @@ func describeArrival(p ipv4) string {
 	if p.flags&flagMF == 0 && p.fragOff == 0 {
 		b.WriteString(" l4sum=" + l4Sum(p))
 	}
-	fmt.Fprintf(&b, " data=%08x", crc32.ChecksumIEEE(p.l4))
+	fmt.Fprintf(&b, " data=%08x", crc32.ChecksumIEEE(data(p)))
 	return b.String()
+}
+
+// data is what a packet (or fragment) carries after its TCP or UDP
+// header: the header itself holds sequence numbers that differ from one
+// run to the next.
+func data(p ipv4) []byte {
+	hdr := 0
+	switch p.proto {
+	case protoUDP:
+		hdr = 8
+	case protoTCP:
+		hdr = max(20, p.tcpHdrLen)
+	}
+	skip := min(max(hdr-p.fragOff, 0), len(p.l4))
+	return p.l4[skip:]
 }
 
 // l4Sum checks a whole (unfragmented) TCP or UDP segment's checksum as its

@@ -172,3 +172,29 @@ func TestAttribution(t *testing.T) {
 		t.Errorf("replies %q", data.replies)
 	}
 }
+
+// TestDigestIgnoresSequenceNumbers: the cached connection's sequence
+// numbers differ from run to run; what an arrival reports must not.
+func TestDigestIgnoresSequenceNumbers(t *testing.T) {
+	digest := func(snd uint32, name string, frag int) string {
+		tg := testTarget()
+		tg.tcpState = func() tcpState { return tcpState{sndNxt: snd, rcvNxt: snd / 2, window: 500} }
+		for _, c := range tg.instances() {
+			if c.ctx == "ctcp" && c.name == name {
+				p, _ := parseFrame(probeByName(name).build(c)[frag].bytes())
+				d := describeArrival(p)
+				return d[strings.Index(d, "data="):]
+			}
+		}
+		t.Fatalf("no ctcp:%s", name)
+		return ""
+	}
+	for _, tc := range []struct {
+		name string
+		frag int
+	}{{"tcp-data", 0}, {"frag-pair", 0}, {"frag-pair", 1}, {"tcp-trunc", 0}, {"tcp-doff-long", 0}} {
+		if a, b := digest(100000, tc.name, tc.frag), digest(7777777, tc.name, tc.frag); a != b {
+			t.Errorf("%s[%d]: %s, then %s", tc.name, tc.frag, a, b)
+		}
+	}
+}
