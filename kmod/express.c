@@ -11,6 +11,7 @@
 #include <linux/if_vlan.h>
 #include <linux/ip.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/checksum.h>
@@ -28,28 +29,42 @@
 struct scon_pkt {
 	struct scon_key key;
 	unsigned int thoff;
-	bool tcp_ctl;		/* SYN, FIN or RST */
+	unsigned int l4len;	/* from thoff to the IPv4 total length */
+	bool tcp_ctl;		/* SYN, FIN or RST, or no ACK */
 };
 
+/*
+ * Checks the TCP or UDP header as conntrack's trackers do (tcp_error(),
+ * udp_error()): a header conntrack calls invalid misses NAT on the normal
+ * path, so it must not get NAT here either. The header must lie within
+ * the IPv4 total length, not merely within the frame.
+ */
 static int scon_parse_l4(struct sk_buff *skb, struct scon_pkt *pkt)
 {
 	if (pkt->key.proto == IPPROTO_TCP) {
 		const struct tcphdr *th;
 
-		if (!pskb_may_pull(skb, pkt->thoff + sizeof(*th)))
+		if (pkt->l4len < sizeof(*th) ||
+		    !pskb_may_pull(skb, pkt->thoff + sizeof(*th)))
 			return SCON_CTR_FB_MALFORMED;
 		th = (const struct tcphdr *)(skb->data + pkt->thoff);
-		if (th->doff < 5)
+		if (th->doff < 5 || th->doff * 4 > pkt->l4len)
 			return SCON_CTR_FB_MALFORMED;
 		pkt->key.sport = th->source;
 		pkt->key.dport = th->dest;
-		pkt->tcp_ctl = th->syn || th->fin || th->rst;
+		/* Without SYN, FIN and RST, conntrack wants ACK set. */
+		pkt->tcp_ctl = th->syn || th->fin || th->rst || !th->ack;
 	} else {
 		const struct udphdr *uh;
+		unsigned int ulen;
 
-		if (!pskb_may_pull(skb, pkt->thoff + sizeof(*uh)))
+		if (pkt->l4len < sizeof(*uh) ||
+		    !pskb_may_pull(skb, pkt->thoff + sizeof(*uh)))
 			return SCON_CTR_FB_MALFORMED;
 		uh = (const struct udphdr *)(skb->data + pkt->thoff);
+		ulen = ntohs(uh->len);
+		if (ulen < sizeof(*uh) || ulen > pkt->l4len)
+			return SCON_CTR_FB_MALFORMED;
 		pkt->key.sport = uh->source;
 		pkt->key.dport = uh->dest;
 	}
@@ -57,33 +72,40 @@ static int scon_parse_l4(struct sk_buff *skb, struct scon_pkt *pkt)
 	return SCON_OK;
 }
 
-/* Validates the IPv4 header as ip_rcv() would and builds the lookup key. */
+/*
+ * Validates the IPv4 header as ip_rcv() would, whatever the protocol (a
+ * header it drops is malformed), then builds the lookup key.
+ */
 static int scon_parse(struct sk_buff *skb, struct scon_pkt *pkt)
 {
 	const struct iphdr *iph;
+	unsigned int tot_len;
 
 	if (!pskb_may_pull(skb, sizeof(*iph)))
-		return SCON_SKIP;
+		return SCON_CTR_FB_MALFORMED;
+	iph = ip_hdr(skb);
+	if (iph->version != 4 || iph->ihl < 5 ||
+	    !pskb_may_pull(skb, iph->ihl * 4))
+		return SCON_CTR_FB_MALFORMED;
 
 	iph = ip_hdr(skb);
-	if (iph->version != 4 || iph->ihl < 5)
-		return SCON_SKIP;
+	tot_len = ntohs(iph->tot_len);
+	if (ip_fast_csum(iph, iph->ihl) || tot_len < iph->ihl * 4 ||
+	    tot_len > skb->len)
+		return SCON_CTR_FB_MALFORMED;
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return SCON_SKIP;
 	if (iph->ihl != 5)
 		return SCON_CTR_FB_IP_OPTIONS;
 	if (ip_is_fragment(iph))
 		return SCON_CTR_FB_FRAGMENT;
-	if (ip_fast_csum(iph, iph->ihl) ||
-	    ntohs(iph->tot_len) < sizeof(*iph) ||
-	    ntohs(iph->tot_len) > skb->len)
-		return SCON_CTR_FB_MALFORMED;
 
 	memset(&pkt->key, 0, sizeof(pkt->key));
 	pkt->key.saddr = iph->saddr;
 	pkt->key.daddr = iph->daddr;
 	pkt->key.proto = iph->protocol;
 	pkt->thoff = sizeof(*iph);
+	pkt->l4len = tot_len - sizeof(*iph);
 	pkt->tcp_ctl = false;
 	return scon_parse_l4(skb, pkt);
 }
@@ -218,6 +240,28 @@ static int scon_make_writable(struct sk_buff *skb, const struct scon_pkt *pkt)
 		return SCON_CTR_FB_NO_MEMORY;
 
 	return SCON_OK;
+}
+
+/*
+ * Conntrack verifies TCP and UDP checksums where packets come in (with
+ * nf_conntrack_checksum, the default) and calls a bad one invalid: on the
+ * normal path such a packet misses NAT and meets the local stack, or
+ * leaves untranslated. So the express path checks them too, as conntrack
+ * does: a checksum the device or the sender vouched for costs nothing, a
+ * UDP datagram without one passes. Needs the packet trimmed to its total
+ * length.
+ */
+static bool scon_l4_csum_ok(struct sk_buff *skb, const struct scon_pkt *pkt)
+{
+	const struct udphdr *uh = (const struct udphdr *)(skb->data + pkt->thoff);
+
+	if (!READ_ONCE(dev_net(skb->dev)->ct.sysctl_checksum))
+		return true;
+	if (pkt->key.proto == IPPROTO_UDP && !uh->check)
+		return true;
+
+	return !nf_ip_checksum(skb, NF_INET_PRE_ROUTING, pkt->thoff,
+			       pkt->key.proto);
 }
 
 static __sum16 *scon_l4_check(struct sk_buff *skb, const struct scon_pkt *pkt)
@@ -391,6 +435,8 @@ unsigned int scon_express_hook(void *priv, struct sk_buff *skb,
 	err = scon_check(skb, &pkt, d, cfg, &route);
 	if (!err)
 		err = scon_make_writable(skb, &pkt);
+	if (!err && !scon_l4_csum_ok(skb, &pkt))
+		err = SCON_CTR_FB_MALFORMED;
 	if (err)
 		return scon_fallback(d, err);
 

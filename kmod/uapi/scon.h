@@ -170,10 +170,11 @@ enum scon_counter {
 	/*
 	 * Packets sent to the normal path, by reason: those of a cached
 	 * flow, except that IP options, fragments and malformed headers
-	 * count for every IPv4 TCP or UDP packet on an attached device, as
-	 * no flow can be looked up for them.
+	 * count for every IPv4 TCP or UDP packet on an attached device (a
+	 * malformed IPv4 header for every IPv4 packet), as no flow can be
+	 * looked up for them. Checksums are checked on cached flows only.
 	 */
-	SCON_CTR_FB_TCP_FLAGS,		/* SYN, FIN or RST */
+	SCON_CTR_FB_TCP_FLAGS,		/* SYN, FIN or RST, or no ACK */
 	SCON_CTR_FB_MTU,		/* larger than the output MTU */
 	SCON_CTR_FB_IP_OPTIONS,
 	SCON_CTR_FB_FRAGMENT,
