@@ -252,34 +252,6 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
-// FuzzParse checks that no input panics, and that an error never comes
-// with a configuration nor a configuration without every field.
-func FuzzParse(f *testing.F) {
-	for _, path := range []string{"testdata/full.yaml", "testdata/bad.yaml", "../../configs/scon.yaml"} {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
-	f.Add([]byte("exclude:\n  - {cidr: 10.0.0.0/8, port: 0x16}\n"))
-	f.Add([]byte("bridges: &a [x]\nuplinks: *a\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := Parse("fuzz.yaml", data)
-		if err != nil {
-			if cfg != (sconnl.Config{}) {
-				t.Fatalf("error %v came with a config", err)
-			}
-			return
-		}
-		if cfg.Enabled == nil || cfg.MaxFlows == nil || cfg.RevalidateInterval == nil ||
-			cfg.IdleTimeout == nil || cfg.Protocols == nil || cfg.Bridges == nil ||
-			cfg.Uplinks == nil || cfg.Excludes == nil {
-			t.Fatalf("config without every field: %+v", cfg)
-		}
-	})
-}
-
 // The defaults are the module's own (kmod/config.c): an empty file must
 // leave a freshly loaded module as it was.
 func TestDefaultsAreTheModules(t *testing.T) {
