@@ -7,7 +7,7 @@ KVER ?= $(shell scripts/kver.sh 6.1)
 KDIR ?= /lib/modules/$(KVER)/build
 GO ?= go
 
-.PHONY: all setup kmod sconctl test test-go test-vm demo bench bench-scale profile clean
+.PHONY: all setup kmod sconctl test test-go fuzz test-vm demo bench bench-scale profile clean
 
 all: kmod sconctl
 
@@ -20,9 +20,26 @@ kmod:
 sconctl:
 	$(GO) build -o bin/sconctl ./cmd/sconctl
 
+# The fuzz targets, PACKAGE:TARGET: go test -fuzz takes one at a time.
+FUZZ_TARGETS = ./internal/config:FuzzParse ./internal/cli:FuzzApply \
+	./internal/sconnl:FuzzStatusReply ./internal/sconnl:FuzzFlowsReply \
+	./internal/sconnl:FuzzConfigRoundTrip ./internal/sconnl:FuzzFileToRequest
+FUZZTIME ?= 20s
+
 test-go:
 	$(GO) vet ./...
 	$(GO) test ./...
+	$(MAKE) fuzz FUZZTIME=10s
+
+# Each fuzz target for FUZZTIME. A failing input lands in the package's
+# testdata/fuzz, where go test replays it from then on. Minimizing new
+# inputs is capped: uncapped, it stalls the yaml parser's targets.
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz: $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test "$${t%%:*}" -run '^$$' -fuzz "^$${t#*:}$$" \
+			-fuzztime $(FUZZTIME) -fuzzminimizetime 2s; \
+	done
 
 test-vm: kmod sconctl
 	test/vm-suite.sh --kernel $(KVER)
