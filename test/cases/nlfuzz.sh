@@ -2,7 +2,8 @@
 # nlfuzz: hostile netlink input leaves the module working.
 #   0. the largest configuration the module takes (32 bridges and 32
 #      uplinks of 15-character names, 64 exclusions) is applied and
-#      `sconctl status` still reports it.
+#      `sconctl status` still reports it; then docker0 gets 250 more
+#      ports (dummy devices), all attached, and status lists them all.
 #   1. c2 opens NLFUZZ_FLOWS (default 3000) UDP flows to c1, all cached;
 #      `nlbad -dumps 300` starts 300 flow dumps and closes each after its
 #      first one to three parts, then flushes the cache in the middle of
@@ -25,6 +26,7 @@ case_nlfuzz() {
 	local secs=${NLFUZZ_SECS:-75} seed=${NLFUZZ_SEED:-$((RANDOM * 32768 + RANDOM + 1))} before
 	largest_config
 	nlfuzz_apply
+	many_ports 250
 	before=$(nlfuzz_state)
 	many_flows "${NLFUZZ_FLOWS:-3000}"
 	nlbad_run dumps 120 -dumps 300
@@ -53,6 +55,18 @@ largest_config() {
 	} >"$file"
 	check "sconctl apply of the largest configuration" timeout 10 "$SCONCTL" apply -f "$file"
 	check_eq "$(scon_status '.excludes | length')" 64 "exclusions in sconctl status"
+}
+
+# many_ports N: N dummy devices join docker0 (scon attaches to each), the
+# status reply must list them all, then they go again.
+many_ports() {
+	local n=$1
+	say "[-] ip -batch: link add scon-d1..scon-d$n type dummy, master docker0"
+	seq 1 "$n" | sed 's/.*/link add scon-d& type dummy\nlink set scon-d& master docker0 up/' |
+		ip -batch - || fail "adding $n ports to docker0"
+	check_eq "$(scon_status '.devices | length')" $((n + 3)) "attached devices in sconctl status"
+	say "[-] ip -batch: link del scon-d1..scon-d$n"
+	seq 1 "$n" | sed 's/.*/link del scon-d&/' | ip -batch - || fail "deleting the $n ports"
 }
 
 # nlfuzz_state: status without what traffic changes, devices in name order.
