@@ -11,7 +11,7 @@ GO ?= go
 # kernel versions (hooks, netlink, bridge and conntrack interfaces).
 KERNEL_CASES ?= smoke,express,integrity,nat,droprule,lifecycle,netlink,fdbage,portmove
 
-.PHONY: all setup kmod kmod-arm64 sconctl test test-go test-vm test-kernels test-arm64 demo bench bench-scale profile clean
+.PHONY: all setup kmod kmod-arm64 sconctl test test-go fuzz test-vm test-kernels test-arm64 demo bench bench-scale profile clean
 
 all: kmod sconctl
 
@@ -28,9 +28,26 @@ kmod-arm64:
 sconctl:
 	$(GO) build -o bin/sconctl ./cmd/sconctl
 
+# The fuzz targets, PACKAGE:TARGET: go test -fuzz takes one at a time.
+FUZZ_TARGETS = ./internal/config:FuzzParse ./internal/cli:FuzzApply \
+	./internal/sconnl:FuzzStatusReply ./internal/sconnl:FuzzFlowsReply \
+	./internal/sconnl:FuzzConfigRoundTrip ./internal/sconnl:FuzzFileToRequest
+FUZZTIME ?= 20s
+
 test-go:
 	$(GO) vet ./...
 	$(GO) test ./...
+	$(MAKE) fuzz FUZZTIME=10s
+
+# Each fuzz target for FUZZTIME. A failing input lands in the package's
+# testdata/fuzz, where go test replays it from then on. Minimizing new
+# inputs is capped: uncapped, it stalls the yaml parser's targets.
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz: $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test "$${t%%:*}" -run '^$$' -fuzz "^$${t#*:}$$" \
+			-fuzztime $(FUZZTIME) -fuzzminimizetime 2s; \
+	done
 
 test-vm: kmod sconctl
 	test/vm-suite.sh --kernel $(KVER)

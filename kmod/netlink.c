@@ -485,24 +485,36 @@ static int scon_fill_status(struct sk_buff *msg, struct genl_info *info)
 	return 0;
 }
 
+/*
+ * The status reply grows with the configuration and with every attached
+ * port: a few hundred bridge ports outgrow NLMSG_GOODSIZE. It is built
+ * again in a buffer twice as large until it fits, up to what the u16
+ * length of the devices nest can describe.
+ */
+#define SCON_STATUS_MAX_SIZE	(U16_MAX - 4096)
+
 static int scon_cmd_get_status(struct sk_buff *skb, struct genl_info *info)
 {
+	size_t size = NLMSG_GOODSIZE;
 	struct sk_buff *msg;
 	int err;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
+	for (;;) {
+		msg = genlmsg_new(size, GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
 
-	rtnl_lock();
-	err = scon_fill_status(msg, info);
-	rtnl_unlock();
-	if (err) {
+		rtnl_lock();
+		err = scon_fill_status(msg, info);
+		rtnl_unlock();
+		if (!err)
+			return genlmsg_reply(msg, info);
+
 		nlmsg_free(msg);
-		return err;
+		if (err != -EMSGSIZE || size >= SCON_STATUS_MAX_SIZE)
+			return err;
+		size = min_t(size_t, size * 2, SCON_STATUS_MAX_SIZE);
 	}
-
-	return genlmsg_reply(msg, info);
 }
 
 static const char *scon_ifname(int ifindex)

@@ -75,6 +75,11 @@ rm -f "$status"
 # otherwise carry it, is limited to 2 KiB.
 {
 	echo "cd $(printf %q "$top") || exit 126"
+	# The cases' tunables (NLFUZZ_*) travel too: the guest starts with an
+	# environment of its own.
+	for var in ${!NLFUZZ_@}; do
+		printf 'export %s=%q\n' "$var" "${!var}"
+	done
 	printf '%q ' "$@"
 	echo
 	echo "echo \$? >$(printf %q "$status")"

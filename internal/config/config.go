@@ -14,7 +14,9 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -131,12 +133,12 @@ func parseDocument(name string, data []byte) (*yaml.Node, error) {
 	if err := dec.Decode(&doc); err == io.EOF {
 		return nil, nil
 	} else if err != nil {
-		return nil, syntaxProblem(name, err)
+		return nil, syntaxProblem(name, data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err != io.EOF {
 		if err != nil {
-			return nil, syntaxProblem(name, err)
+			return nil, syntaxProblem(name, data, err)
 		}
 		return nil, &Problem{File: name, Line: extra.Line, Reason: "a second YAML document; the file must hold one"}
 	}
@@ -151,11 +153,39 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // syntaxProblem turns a yaml.v3 syntax error into a Problem, moving the
 // line number it carries in its text to where ours go.
-func syntaxProblem(name string, err error) *Problem {
+func syntaxProblem(name string, data []byte, err error) *Problem {
 	m := yamlLine.FindStringSubmatch(err.Error())
 	if m == nil {
-		return &Problem{File: name, Reason: err.Error()}
+		reason := strings.TrimPrefix(err.Error(), "yaml: ")
+		return &Problem{File: name, Line: unnumberedLine(data), Reason: "YAML syntax: " + reason}
 	}
 	line, _ := strconv.Atoi(m[1])
 	return &Problem{File: name, Line: line, Reason: "YAML syntax: " + m[2]}
+}
+
+// unnumberedLine returns the line of a yaml.v3 error that names none.
+// Its reader's errors (bytes that are not UTF-8, control characters)
+// carry no position, so the line is that of the first such byte. Any
+// other error without a line is on line 1: yaml.v3 counts lines from 0
+// and takes 0 for "unknown".
+func unnumberedLine(data []byte) int {
+	line := 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if (r == utf8.RuneError && size == 1) || !yamlAllows(r) {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		data = data[size:]
+	}
+	return 1
+}
+
+// yamlAllows reports whether YAML allows r in a file (YAML 1.2's
+// c-printable, as yaml.v3 checks it).
+func yamlAllows(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0x7e) || r == 0x85 ||
+		(r >= 0xa0 && r <= 0xd7ff) || (r >= 0xe000 && r <= 0xfffd) || (r >= 0x10000 && r <= 0x10ffff)
 }

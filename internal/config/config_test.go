@@ -126,6 +126,12 @@ func TestParseBad(t *testing.T) {
 			`f.yaml:1: bridges[0]: device name "br/0" contains '/'`},
 		{"device name with space", "bridges: ['br 0']\n",
 			`f.yaml:1: bridges[0]: device name "br 0" contains ' '`},
+		{"device name with NUL", "bridges: [\"br\\0x\"]\n",
+			`f.yaml:1: bridges[0]: device name "br\x00x" contains '\x00'`},
+		{"device name with byte 0xa0", "uplinks: [w\u00e0n]\n",
+			`f.yaml:1: uplinks[0]: device name "wàn" contains the byte 0xa0, a space to the kernel`},
+		{"line of a character YAML refuses", "enabled: true\nuplinks: [\"a\x01\"]\n",
+			"f.yaml:2: YAML syntax: control characters are not allowed"},
 		{"device name empty", "bridges: ['']\n",
 			"f.yaml:1: bridges[0]: empty device name"},
 		{"device name number", "bridges: [0]\n",
@@ -250,34 +256,6 @@ func TestLoadMissingFile(t *testing.T) {
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load error = %v, want one wrapping os.ErrNotExist", err)
 	}
-}
-
-// FuzzParse checks that no input panics, and that an error never comes
-// with a configuration nor a configuration without every field.
-func FuzzParse(f *testing.F) {
-	for _, path := range []string{"testdata/full.yaml", "testdata/bad.yaml", "../../configs/scon.yaml"} {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
-	f.Add([]byte("exclude:\n  - {cidr: 10.0.0.0/8, port: 0x16}\n"))
-	f.Add([]byte("bridges: &a [x]\nuplinks: *a\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := Parse("fuzz.yaml", data)
-		if err != nil {
-			if cfg != (sconnl.Config{}) {
-				t.Fatalf("error %v came with a config", err)
-			}
-			return
-		}
-		if cfg.Enabled == nil || cfg.MaxFlows == nil || cfg.RevalidateInterval == nil ||
-			cfg.IdleTimeout == nil || cfg.Protocols == nil || cfg.Bridges == nil ||
-			cfg.Uplinks == nil || cfg.Excludes == nil {
-			t.Fatalf("config without every field: %+v", cfg)
-		}
-	})
 }
 
 // The defaults are the module's own (kmod/config.c): an empty file must

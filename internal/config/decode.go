@@ -275,9 +275,14 @@ func checkDeviceName(name string) string {
 		return fmt.Sprintf("%q is not a device name", name)
 	}
 	for _, r := range name {
-		if r == '/' || r == ':' || unicode.IsSpace(r) {
+		if r == 0 || r == '/' || r == ':' || unicode.IsSpace(r) {
 			return fmt.Sprintf("device name %q contains %q", name, r)
 		}
+	}
+	// The kernel checks bytes, and its isspace takes 0xa0 for a space,
+	// which UTF-8 uses inside other characters too.
+	if strings.IndexByte(name, 0xa0) >= 0 {
+		return fmt.Sprintf("device name %q contains the byte 0xa0, a space to the kernel", name)
 	}
 	return ""
 }

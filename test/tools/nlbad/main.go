@@ -9,6 +9,11 @@
 //
 // Run it as root: the last probes drop to the user nobody (setuid) to check
 // that changes need CAP_NET_ADMIN while reads do not.
+//
+// Two other modes replace the probes:
+//
+//	nlbad -fuzz D [-seed N]   random and mutated requests for D (fuzz.go)
+//	nlbad -dumps N            N flow dumps, each closed after a part (dumps.go)
 package main
 
 import (
@@ -16,7 +21,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
@@ -53,18 +61,33 @@ const nobody = 65534
 
 func main() {
 	family := flag.String("family", "scon", "generic netlink `family` to probe")
+	fuzz := flag.Duration("fuzz", 0, "instead of the probes, send random and mutated requests for `d`")
+	seed := flag.Int64("seed", 0, "seed of -fuzz (0: from the clock; printed either way)")
+	dumps := flag.Int("dumps", 0, "instead of the probes, start `n` flow dumps and close each after its first part")
 	flag.Parse()
 
-	failed, err := run(*family)
+	var failed int
+	var err error
+	switch {
+	case *fuzz > 0:
+		if *seed == 0 {
+			*seed = time.Now().UnixNano() % 1000000007
+		}
+		failed, err = runFuzz(*family, *fuzz, *seed)
+	case *dumps > 0:
+		failed, err = runDumps(*family, *dumps)
+	default:
+		failed, err = run(*family)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "nlbad:", err)
 		os.Exit(1)
 	}
 	if failed > 0 {
-		fmt.Printf("nlbad: %d probes failed\n", failed)
+		fmt.Printf("nlbad: %d checks failed\n", failed)
 		os.Exit(1)
 	}
-	fmt.Println("nlbad: all probes refused as expected")
+	fmt.Println("nlbad: pass")
 }
 
 func run(name string) (int, error) {
@@ -119,16 +142,7 @@ func dial(name string) (*genetlink.Conn, genetlink.Family, error) {
 // config returns the configuration part of GET_STATUS, encoded, in a form
 // that compares equal exactly when the configuration is the same.
 func config(c *genetlink.Conn, fam genetlink.Family) ([]byte, error) {
-	msgs, err := c.Execute(genetlink.Message{
-		Header: genetlink.Header{Command: cmdGetStatus, Version: fam.Version},
-	}, fam.ID, netlink.Request)
-	if err != nil {
-		return nil, err
-	}
-	if len(msgs) != 1 {
-		return nil, fmt.Errorf("%d status messages, want 1", len(msgs))
-	}
-	attrs, err := netlink.UnmarshalAttributes(msgs[0].Data)
+	attrs, err := status(c, fam)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +155,67 @@ func config(c *genetlink.Conn, fam genetlink.Family) ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// state is config followed by the attached devices, in an order of their
+// own, as a device detached and attached again comes back elsewhere.
+func state(c *genetlink.Conn, fam genetlink.Family) ([]byte, error) {
+	out, err := config(c, fam)
+	if err != nil {
+		return nil, err
+	}
+	attrs, err := status(c, fam)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range attrs {
+		if a.Type&^netlink.Nested != attrDevices {
+			continue
+		}
+		devices, err := netlink.UnmarshalAttributes(a.Data)
+		if err != nil {
+			return nil, fmt.Errorf("devices: %w", err)
+		}
+		var each []string
+		for _, dev := range devices {
+			each = append(each, string(attr(dev.Type, dev.Data)))
+		}
+		sort.Strings(each)
+		out = append(out, attr(attrDevices, []byte(strings.Join(each, "")))...)
+	}
+	return out, nil
+}
+
+// configRequest returns the attributes of a SET_CONFIG request that sets
+// the configuration GET_STATUS reports now.
+func configRequest(c *genetlink.Conn, fam genetlink.Family) ([]byte, error) {
+	attrs, err := status(c, fam)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for _, want := range configAttrs {
+		for _, a := range attrs {
+			if a.Type&^netlink.Nested == want {
+				out = append(out, attr(a.Type, a.Data)...)
+			}
+		}
+	}
+	return out, nil
+}
+
+// status returns the attributes of a GET_STATUS reply.
+func status(c *genetlink.Conn, fam genetlink.Family) ([]netlink.Attribute, error) {
+	msgs, err := c.Execute(genetlink.Message{
+		Header: genetlink.Header{Command: cmdGetStatus, Version: fam.Version},
+	}, fam.ID, netlink.Request)
+	if err != nil {
+		return nil, err
+	}
+	if len(msgs) != 1 {
+		return nil, fmt.Errorf("%d status messages, want 1", len(msgs))
+	}
+	return netlink.UnmarshalAttributes(msgs[0].Data)
 }
 
 func dropToNobody() error {

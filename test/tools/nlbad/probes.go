@@ -118,6 +118,7 @@ func errnoName(e syscall.Errno) string {
 		syscall.EINVAL: "EINVAL", syscall.ERANGE: "ERANGE",
 		syscall.EPERM: "EPERM", syscall.ENODEV: "ENODEV",
 		syscall.ENOENT: "ENOENT", syscall.EOPNOTSUPP: "EOPNOTSUPP",
+		syscall.E2BIG: "E2BIG", syscall.EMSGSIZE: "EMSGSIZE", 0: "0",
 	}
 	if n, ok := names[e]; ok {
 		return n

@@ -1,0 +1,8 @@
+package sconnl
+
+// The wire encoding, for the tests of package sconnl_test, which unlike
+// these may import internal/config.
+var (
+	EncodeConfig = encodeConfig
+	DecodeStatus = decodeStatus
+)
