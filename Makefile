@@ -7,7 +7,14 @@ KVER ?= $(shell scripts/kver.sh 6.1)
 KDIR ?= /lib/modules/$(KVER)/build
 GO ?= go
 
-.PHONY: all setup kmod sconctl test test-go test-vm demo bench bench-scale profile clean
+# make test-debug: the debug kernel's build tree (cached, see
+# scripts/debug-kernel.sh), scon.ko built for it in a copy of kmod/ (so
+# that kmod/scon.ko stays the distro kernel's), and the suite arguments
+# (DEBUG_ARGS, e.g. DEBUG_ARGS="--case smoke,express --ipt nft").
+DEBUG_KMOD = out/debug/kmod
+DEBUG_ARGS ?=
+
+.PHONY: all setup kmod sconctl test test-go test-vm test-debug demo bench bench-scale profile clean
 
 all: kmod sconctl
 
@@ -26,6 +33,13 @@ test-go:
 
 test-vm: kmod sconctl
 	test/vm-suite.sh --kernel $(KVER)
+
+test-debug: sconctl
+	tree=$$(scripts/debug-kernel.sh) && \
+	rm -rf $(DEBUG_KMOD) && mkdir -p $(DEBUG_KMOD) && \
+	cp -r kmod/Kbuild kmod/Makefile kmod/*.[ch] kmod/uapi $(DEBUG_KMOD)/ && \
+	$(MAKE) -C $(DEBUG_KMOD) KDIR=$$tree && \
+	test/vm-suite.sh --debug $$tree --ko $(DEBUG_KMOD)/scon.ko $(DEBUG_ARGS)
 
 test: setup
 	$(MAKE) test-go
