@@ -7,11 +7,18 @@ KVER ?= $(shell scripts/kver.sh 6.1)
 KDIR ?= $(shell scripts/kdir.sh $(KVER))
 GO ?= go
 
+# make test-debug: the debug kernel's build tree (cached, see
+# scripts/debug-kernel.sh), scon.ko built for it in a copy of kmod/ (so
+# that kmod/scon.ko stays the distro kernel's), and the suite arguments
+# (DEBUG_ARGS, e.g. DEBUG_ARGS="--case smoke,express --ipt nft").
+DEBUG_KMOD = out/debug/kmod
+DEBUG_ARGS ?=
+
 # The other kernels' short run: the cases that touch what differs between
 # kernel versions (hooks, netlink, bridge and conntrack interfaces).
 KERNEL_CASES ?= smoke,express,integrity,nat,droprule,lifecycle,netlink,fdbage,portmove
 
-.PHONY: all setup kmod kmod-arm64 sconctl test test-go fuzz test-vm test-kernels test-arm64 demo bench bench-scale profile clean
+.PHONY: all setup kmod kmod-arm64 sconctl test test-go fuzz test-vm test-kernels test-arm64 test-debug demo bench bench-scale profile clean
 
 all: kmod sconctl
 
@@ -51,6 +58,13 @@ fuzz:
 
 test-vm: kmod sconctl
 	test/vm-suite.sh --kernel $(KVER)
+
+test-debug: sconctl
+	tree=$$(scripts/debug-kernel.sh) && \
+	rm -rf $(DEBUG_KMOD) && mkdir -p $(DEBUG_KMOD) && \
+	cp -r kmod/Kbuild kmod/Makefile kmod/*.[ch] kmod/uapi $(DEBUG_KMOD)/ && \
+	$(MAKE) -C $(DEBUG_KMOD) KDIR=$$tree && \
+	test/vm-suite.sh --debug $$tree --ko $(DEBUG_KMOD)/scon.ko $(DEBUG_ARGS)
 
 test: setup
 	$(MAKE) test-go

@@ -2,9 +2,16 @@
 # Boots a Debian kernel under QEMU (TCG: nested KVM hangs here) with
 # virtme-ng and runs one command in it as root.
 #
-#   scripts/vm.sh [--kernel KVER] [--out DIR] [--timeout SECS] -- CMD...
+#   scripts/vm.sh [--kernel KVER | --kdir TREE] [--memory SIZE] [--append ARGS]
+#                 [--out DIR] [--timeout SECS] -- CMD...
 #
 #   --kernel   release to boot, default: newest installed 6.1 (scripts/kver.sh)
+#   --kdir     boot the kernel of a build tree instead (the debug kernel of
+#              scripts/debug-kernel.sh); the guest's /lib/modules/$(uname -r)
+#              then holds the tree's modules and modules.builtin, so modprobe
+#              of a built-in feature succeeds
+#   --memory   guest memory, default 1G
+#   --append   more kernel command line
 #   --out      directory the guest may write, default out/vm; it also holds
 #              the command file and the exit status this script reads back
 #   --timeout  kill the VM after SECS (default 3600)
@@ -28,6 +35,9 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=
+kdir=
+memory=1G
+append=()
 out=$top/out/vm
 limit=3600
 
@@ -39,6 +49,9 @@ usage() {
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kver=$2; shift 2 ;;
+	--kdir) kdir=$2; shift 2 ;;
+	--memory) memory=$2; shift 2 ;;
+	--append) append=(--append "$2"); shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--timeout) limit=$2; shift 2 ;;
 	--) shift; break ;;
@@ -46,11 +59,29 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -gt 0 ] || usage
-[ -n "$kver" ] || kver=$("$top/scripts/kver.sh" 6.1)
-if [ -z "$kver" ] || [ ! -f "/boot/vmlinuz-$kver" ]; then
-	echo "vm.sh: no kernel /boot/vmlinuz-$kver (run scripts/setup.sh)" >&2
-	exit 1
-fi
+
+# kernel_args: vng's arguments for the kernel to boot. A build tree goes
+# by KBUILD_OUTPUT (vng's --run would take its image alone, without the
+# modules): vng links the tree's modules into a directory of its own
+# (TREE/.virtme_mods) and mounts it as the guest's /lib/modules/RELEASE.
+kernel_args() {
+	if [ -n "$kdir" ]; then
+		[ -f "$kdir/arch/x86/boot/bzImage" ] ||
+			{ echo "vm.sh: no kernel image in $kdir (scripts/debug-kernel.sh builds one)" >&2; exit 1; }
+		kdir=$(cd "$kdir" && pwd)
+		export KBUILD_OUTPUT=$kdir
+		return
+	fi
+	[ -n "$kver" ] || kver=$("$top/scripts/kver.sh" 6.1)
+	if [ -z "$kver" ] || [ ! -f "/boot/vmlinuz-$kver" ]; then
+		echo "vm.sh: no kernel /boot/vmlinuz-$kver (run scripts/setup.sh)" >&2
+		exit 1
+	fi
+	vng_kernel=(-r "/boot/vmlinuz-$kver")
+}
+
+vng_kernel=()
+kernel_args
 command -v vng >/dev/null || { echo "vm.sh: vng missing (run scripts/setup.sh)" >&2; exit 1; }
 
 # wait_for_turn: holds the lock on fd 9 until this script ends.
@@ -90,8 +121,8 @@ rm -f "$status"
 # that path is the host's own.
 cd /
 set +e
-timeout -k 10 "$limit" vng --disable-kvm -r "/boot/vmlinuz-$kver" \
-	--cpus 2 --memory 1G --rwdir="$out" \
+timeout -k 10 "$limit" vng --disable-kvm "${vng_kernel[@]}" "${append[@]}" \
+	--cpus 2 --memory "$memory" --rwdir="$out" \
 	--exec "bash $(printf %q "$cmdfile")" 2>&1 | tee "$out/console.log"
 vng_rc=${PIPESTATUS[0]}
 set -e

@@ -11,17 +11,28 @@
 # runs. Full logs: OUT/logs/NAME/case.log; kernel log: OUT/dmesg.log.
 #
 #   test/suite-guest.sh [--ipt nft|legacy|both] [--case NAME[,NAME...]]
-#                       [--out DIR] [--verbose]
+#                       [--out DIR] [--verbose] [--timeout-scale N] [--kmemleak]
+#
+#   --timeout-scale  multiply every case's time limit by N (slow kernels)
+#   --kmemleak       (a kernel with CONFIG_DEBUG_KMEMLEAK) after the last
+#                    case, scan for leaks and fail the run, as case
+#                    "kmemleak", if any object allocated since the start
+#                    is reported; the report goes to OUT/kmemleak.txt
 #
 # Run it as root in a VM (test/vm-suite.sh does): it changes the network.
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-DMESG_BAD='BUG|WARNING|Oops|refcount|leak|unregister_netdevice: waiting'
+# A debug kernel's reports start with BUG: (KASAN, sleeping in atomic
+# context) or WARNING: (lockdep); a fault in KASAN's shadow check prints
+# "general protection fault" and "KASAN: null-ptr-deref" without either.
+DMESG_BAD='BUG|WARNING|Oops|refcount|leak|unregister_netdevice: waiting|general protection fault|KASAN:'
 ipts="iptables-nft iptables-legacy"
 cases=
 out=$TOP/out/vm
 verbose=0
+timeout_scale=1
+kmemleak=0
 passed=0
 failed=0
 
@@ -37,6 +48,8 @@ parse_args() {
 		--case) cases=${2//,/ }; shift 2 ;;
 		--out) out=$2; shift 2 ;;
 		--verbose) verbose=1; shift ;;
+		--timeout-scale) timeout_scale=$2; shift 2 ;;
+		--kmemleak) kmemleak=1; shift ;;
 		*) usage ;;
 		esac
 	done
@@ -94,7 +107,7 @@ prepare() {
 run_one() {
 	local case=$1 ipt=$2 mode=$3 name rc=0 reason limit t0
 	name=$case/${ipt#iptables-}/$mode
-	limit=$(case_setting "$case" CASE_TIMEOUT 300)
+	limit=$(($(case_setting "$case" CASE_TIMEOUT 300) * timeout_scale))
 	export LOGDIR=/tmp/scon-test/${name//\//-}
 	rm -rf "$LOGDIR"
 	mkdir -p "$LOGDIR"
@@ -177,10 +190,48 @@ report() {
 	fi
 }
 
+KMEMLEAK=/sys/kernel/debug/kmemleak
+
+# kmemleak_start: forget what boot left unreferenced (the kernel's own
+# early allocations, virtme-ng's set-up), so that what the final scan
+# reports was allocated during the suite. Boot's suspects are kept in
+# OUT/kmemleak-boot.txt for comparison.
+kmemleak_start() {
+	[ -e "$KMEMLEAK" ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+	[ -w "$KMEMLEAK" ] || { echo "suite: --kmemleak: no $KMEMLEAK (CONFIG_DEBUG_KMEMLEAK off, or kmemleak disabled itself)" >&2; exit 2; }
+	echo scan >"$KMEMLEAK"
+	cat "$KMEMLEAK" >"$out/kmemleak-boot.txt"
+	echo clear >"$KMEMLEAK"
+}
+
+# kmemleak_check: scan twice, some seconds apart (an object is reported
+# only when older than 5 s and unreferenced in a scan; a second scan drops
+# pointers that were in flight), then fail on anything reported.
+kmemleak_check() {
+	local t0=$SECONDS leaks first
+	echo scan >"$KMEMLEAK"
+	sleep 10
+	echo scan >"$KMEMLEAK"
+	cat "$KMEMLEAK" >"$out/kmemleak.txt"
+	leaks=$(grep -c '^unreferenced object' "$out/kmemleak.txt")
+	if [ "$leaks" = 0 ]; then
+		echo "PASS kmemleak" >>"$out/results"
+		echo "PASS kmemleak ($((SECONDS - t0)) s)"
+		passed=$((passed + 1))
+		return
+	fi
+	first=$(grep -m 1 -A 12 '^unreferenced object' "$out/kmemleak.txt" |
+		sed -n 's/^ *\[<[0-9a-f]*>\] //p' | head -n 4 | paste -sd ' ' -)
+	echo "FAIL kmemleak: $leaks suspected leaks, first allocated by: $first (all in $out/kmemleak.txt)" |
+		tee -a "$out/results"
+	failed=$((failed + 1))
+}
+
 main() {
 	local ipt case mode
 	parse_args "$@"
 	prepare
+	[ "$kmemleak" = 0 ] || kmemleak_start
 	for ipt in $ipts; do
 		for case in $cases; do
 			[ -f "$TOP/test/cases/$case.sh" ] || { echo "suite: no case $case" >&2; exit 2; }
@@ -191,6 +242,7 @@ main() {
 			done
 		done
 	done
+	[ "$kmemleak" = 0 ] || kmemleak_check
 	kill "$dmesg_pid" 2>/dev/null
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]

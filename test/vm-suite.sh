@@ -6,7 +6,13 @@
 # that need them fail without them.
 #
 #   test/vm-suite.sh --kernel KVER [--case NAME[,NAME...]] [--ipt nft|legacy|both]
-#                    [--verbose]
+#                    [--verbose] [--debug TREE --ko SCON_KO]
+#
+#   --debug  boot the debug kernel built in TREE (scripts/debug-kernel.sh,
+#            `make test-debug`) with 2 GiB, case time limits times
+#            $SCON_TIMEOUT_SCALE (default 4: KASAN under TCG is slow), and a
+#            kmemleak scan after the last case that fails the run on any
+#            leak; with scon.ko built for that tree (--ko)
 #
 # Topology in the guest (drawn in full in test/lib.sh):
 #
@@ -21,6 +27,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/out/vm
 kver=
+kdir=
+ko=
 guest_args=()
 
 usage() {
@@ -31,12 +39,15 @@ usage() {
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kver=$2; shift 2 ;;
+	--debug) kdir=$2; shift 2 ;;
+	--ko) ko=$2; shift 2 ;;
 	--case | --ipt) guest_args+=("$1" "$2"); shift 2 ;;
 	--verbose) guest_args+=("$1"); shift ;;
 	*) usage ;;
 	esac
 done
 [ -n "$kver" ] || kver=$("$top/scripts/kver.sh" 6.1)
+[ -n "$kdir" ] || [ -z "$ko" ] || usage
 
 build_tools() {
 	local dir
@@ -48,7 +59,7 @@ build_tools() {
 }
 
 warn_missing() {
-	[ -f "$top/kmod/scon.ko" ] || echo "vm-suite: kmod/scon.ko missing: the scon cases will fail (make kmod)" >&2
+	[ -f "${ko:-$top/kmod/scon.ko}" ] || echo "vm-suite: ${ko:-kmod/scon.ko} missing: the scon cases will fail (make kmod)" >&2
 	[ -x "$top/bin/sconctl" ] || echo "vm-suite: bin/sconctl missing: the scon cases will fail (make sconctl)" >&2
 }
 
@@ -62,11 +73,26 @@ guest_died() {
 	echo "$passed passed, $((failed + 1)) failed"
 }
 
+# vm_args: how to boot. The debug kernel: more memory for KASAN's shadow
+# and its quarantine, every KASAN report rather than the first only, time
+# limits scaled for its slowness, scon.ko built for it, and the kmemleak
+# check at the end.
+vm_args=(--kernel "$kver" --timeout 2700)
+guest_env=()
+if [ -n "$kdir" ]; then
+	scale=${SCON_TIMEOUT_SCALE:-4}
+	[ -n "$ko" ] || usage
+	ko=$(cd "$(dirname "$ko")" && pwd)/$(basename "$ko")
+	vm_args=(--kdir "$kdir" --memory 2G --append kasan_multi_shot --timeout $((2700 * scale)))
+	guest_env=(env "SCON_KO=$ko")
+	guest_args+=(--timeout-scale "$scale" --kmemleak)
+fi
+
 build_tools
 warn_missing
 rm -rf "$out/logs" "$out/results"
 rc=0
-"$top/scripts/vm.sh" --kernel "$kver" --out "$out" --timeout 2700 -- \
-	test/suite-guest.sh --out "$out" "${guest_args[@]}" || rc=$?
+"$top/scripts/vm.sh" "${vm_args[@]}" --out "$out" -- \
+	"${guest_env[@]}" test/suite-guest.sh --out "$out" "${guest_args[@]}" || rc=$?
 [ "$rc" != 125 ] || guest_died
 exit "$rc"
