@@ -7,7 +7,7 @@ KVER ?= $(shell scripts/kver.sh 6.1)
 KDIR ?= /lib/modules/$(KVER)/build
 GO ?= go
 
-.PHONY: all setup kmod sconctl test test-go test-vm demo bench bench-scale profile clean
+.PHONY: all setup kmod sconctl test test-go test-vm test-churn demo bench bench-scale profile clean
 
 all: kmod sconctl
 
@@ -26,6 +26,10 @@ test-go:
 
 test-vm: kmod sconctl
 	test/vm-suite.sh --kernel $(KVER)
+
+# Field case 17 at full length: ten minutes of churn, without and with scon.
+test-churn: kmod sconctl
+	CHURN_SECS=600 test/vm-suite.sh --kernel $(KVER) --case churn --ipt nft
 
 test: setup
 	$(MAKE) test-go

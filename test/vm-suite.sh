@@ -14,6 +14,8 @@
 #                                                             |-- vethc1 -- c1 172.17.0.2
 #                                                             `-- vethc2 -- c2 172.17.0.3
 #
+# CHURN_SECS, if set, goes to the guest (the churn case's duration).
+#
 # Output: per case "PASS name" or "FAIL name: reason", then
 # "N passed, N failed"; exit status 1 if anything failed. Logs in out/vm.
 set -euo pipefail
@@ -65,8 +67,10 @@ guest_died() {
 build_tools
 warn_missing
 rm -rf "$out/logs" "$out/results"
+guest_env=()
+[ -z "${CHURN_SECS:-}" ] || guest_env+=("CHURN_SECS=$CHURN_SECS")
 rc=0
 "$top/scripts/vm.sh" --kernel "$kver" --out "$out" --timeout 2700 -- \
-	test/suite-guest.sh --out "$out" "${guest_args[@]}" || rc=$?
+	env "${guest_env[@]}" test/suite-guest.sh --out "$out" "${guest_args[@]}" || rc=$?
 [ "$rc" != 125 ] || guest_died
 exit "$rc"
