@@ -106,9 +106,9 @@ rm -f "$status"
 # otherwise carry it, is limited to 2 KiB.
 {
 	echo "cd $(printf %q "$top") || exit 126"
-	# The cases' tunables (NLFUZZ_*) travel too: the guest starts with an
-	# environment of its own.
-	for var in ${!NLFUZZ_@}; do
+	# The cases' tunables (NLFUZZ_*, CHURN_*) travel too: the guest starts
+	# with an environment of its own.
+	for var in ${!NLFUZZ_@} ${!CHURN_@}; do
 		printf 'export %s=%q\n' "$var" "${!var}"
 	done
 	printf '%q ' "$@"

@@ -20,6 +20,8 @@
 #                                                             |-- vethc1 -- c1 172.17.0.2
 #                                                             `-- vethc2 -- c2 172.17.0.3
 #
+# CHURN_SECS, if set, goes to the guest (the churn case's duration).
+#
 # Output: per case "PASS name" or "FAIL name: reason", then
 # "N passed, N failed"; exit status 1 if anything failed. Logs in out/vm.
 set -euo pipefail

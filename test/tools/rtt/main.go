@@ -6,6 +6,9 @@
 //	rtt tcp -c 10.0.0.2:8080 [-n N] [-for D]  N round trips on one connection
 //	rtt udp -c 10.0.0.2:8080 [-n N] [-for D]  N round trips, one datagram each
 //
+// -bind fixes the client's local address, so that two runs of rtt udp are
+// one flow to conntrack and to a cache.
+//
 // The client stops after -n round trips or after -for, whichever comes
 // first; the first -warmup round trips are not measured, so that caches
 // learn the flow before the clock runs. A UDP request with no reply within
@@ -31,6 +34,7 @@ import (
 
 type options struct {
 	target  string
+	bind    string
 	n       int
 	warmup  int
 	size    int
@@ -100,6 +104,7 @@ func client(proto string, args []string) error {
 	fs := flag.NewFlagSet(proto, flag.ExitOnError)
 	var o options
 	fs.StringVar(&o.target, "c", "", "server `addr`")
+	fs.StringVar(&o.bind, "bind", "", "local `addr` (default: any)")
 	fs.IntVar(&o.n, "n", 5000, "measured round trips at most")
 	fs.IntVar(&o.warmup, "warmup", 50, "round trips before measuring")
 	fs.IntVar(&o.size, "size", 64, "request size, bytes (at least 8)")
@@ -110,7 +115,7 @@ func client(proto string, args []string) error {
 		return errors.New("need -size >= 8 and -n >= 1")
 	}
 
-	conn, err := net.DialTimeout(proto+"4", o.target, 3*time.Second)
+	conn, err := dial(proto, o)
 	if err != nil {
 		return err
 	}
@@ -120,6 +125,22 @@ func client(proto string, args []string) error {
 		rt = udpTrip(conn, o)
 	}
 	return measure(proto, rt, o)
+}
+
+func dial(proto string, o options) (net.Conn, error) {
+	d := net.Dialer{Timeout: 3 * time.Second}
+	if o.bind == "" {
+		return d.Dial(proto+"4", o.target)
+	}
+	local, err := net.ResolveUDPAddr("udp4", o.bind)
+	if err != nil {
+		return nil, err
+	}
+	d.LocalAddr = local
+	if proto == "tcp" {
+		d.LocalAddr = &net.TCPAddr{IP: local.IP, Port: local.Port}
+	}
+	return d.Dial(proto+"4", o.target)
 }
 
 // measure runs the warmup, then round trips until -n or -for, and prints
