@@ -7,11 +7,23 @@ KVER ?= $(shell scripts/kver.sh 6.1)
 KDIR ?= $(shell scripts/kdir.sh $(KVER))
 GO ?= go
 
+# scon's version, written down once: SCON_VERSION in kmod/scon.h.
+VERSION := $(shell scripts/version.sh)
+
+# The kernel make dkms-install builds for: the running one unless KVER is
+# given (the default KVER above is the VM's kernel).
+DKMS_KVER = $(if $(filter file,$(origin KVER)),$(shell uname -r),$(KVER))
+
+# make deb GOARCH=arm64 packages sconctl for arm64; the default is amd64.
+DEB_GOARCH := $(or $(GOARCH),amd64)
+DEB_STAGE := out/deb/stage
+
 # The other kernels' short run: the cases that touch what differs between
 # kernel versions (hooks, netlink, bridge and conntrack interfaces).
 KERNEL_CASES ?= smoke,express,integrity,nat,droprule,lifecycle,netlink,fdbage,portmove
 
-.PHONY: all setup kmod sconctl test test-go test-vm test-kernels demo bench bench-scale profile clean
+.PHONY: all setup kmod sconctl test test-go test-vm test-kernels demo bench bench-scale profile clean \
+	dkms-install dkms-uninstall deb
 
 all: kmod sconctl
 
@@ -22,13 +34,34 @@ kmod:
 	$(MAKE) -C kmod KDIR=$(KDIR)
 
 sconctl:
-	$(GO) build -o bin/sconctl ./cmd/sconctl
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/sconctl ./cmd/sconctl
+
+# DKMS builds scon.ko for DKMS_KVER now and for every kernel installed later.
+dkms-install:
+	scripts/dkms.sh install $(DKMS_KVER)
+
+dkms-uninstall:
+	scripts/dkms.sh uninstall
+
+# out/deb: scon-dkms (the module's source for DKMS, all architectures) and
+# sconctl (the CLI, its configuration and boot units) for DEB_GOARCH.
+# The packager (scripts/pkg, a module of its own) runs on the build machine
+# whatever GOARCH says.
+deb:
+	rm -rf $(DEB_STAGE)
+	scripts/dkms.sh stage $(DEB_STAGE)/scon-$(VERSION)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(DEB_GOARCH) $(GO) build -trimpath \
+		-ldflags "-s -w -X main.version=$(VERSION)" -o $(DEB_STAGE)/sconctl ./cmd/sconctl
+	cd scripts/pkg && GOOS= GOARCH= $(GO) run . -top $(CURDIR) -version $(VERSION) \
+		-arch $(DEB_GOARCH) -dkms-source $(CURDIR)/$(DEB_STAGE)/scon-$(VERSION) \
+		-sconctl $(CURDIR)/$(DEB_STAGE)/sconctl -out $(CURDIR)/out/deb
 
 test-go:
 	$(GO) vet ./...
 	$(GO) test ./...
+	cd scripts/pkg && $(GO) vet ./... && $(GO) test ./...
 
-test-vm: kmod sconctl
+test-vm: kmod sconctl deb
 	test/vm-suite.sh --kernel $(KVER)
 
 test: setup
