@@ -14,11 +14,23 @@ GO ?= go
 DEBUG_KMOD = out/debug/kmod
 DEBUG_ARGS ?=
 
+# scon's version, written down once: SCON_VERSION in kmod/scon.h.
+VERSION := $(shell scripts/version.sh)
+
+# The kernel make dkms-install builds for: the running one unless KVER is
+# given (the default KVER above is the VM's kernel).
+DKMS_KVER = $(if $(filter file,$(origin KVER)),$(shell uname -r),$(KVER))
+
+# make deb GOARCH=arm64 packages sconctl for arm64; the default is amd64.
+DEB_GOARCH := $(or $(GOARCH),amd64)
+DEB_STAGE := out/deb/stage
+
 # The other kernels' short run: the cases that touch what differs between
 # kernel versions (hooks, netlink, bridge and conntrack interfaces).
 KERNEL_CASES ?= smoke,express,netlink,fdbage,lifecycle
 
-.PHONY: all setup kmod kmod-arm64 sconctl test test-go fuzz test-vm test-kernels test-arm64 test-debug test-churn demo bench bench-scale profile clean
+.PHONY: all setup kmod kmod-arm64 sconctl test test-go fuzz test-vm test-kernels test-arm64 test-debug test-churn demo bench bench-scale profile clean \
+	dkms-install dkms-uninstall deb test-packages
 
 all: kmod sconctl
 
@@ -33,7 +45,27 @@ kmod-arm64:
 	scripts/arm64.sh kmod
 
 sconctl:
-	$(GO) build -o bin/sconctl ./cmd/sconctl
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/sconctl ./cmd/sconctl
+
+# DKMS builds scon.ko for DKMS_KVER now and for every kernel installed later.
+dkms-install:
+	scripts/dkms.sh install $(DKMS_KVER)
+
+dkms-uninstall:
+	scripts/dkms.sh uninstall
+
+# out/deb: scon-dkms (the module's source for DKMS, all architectures) and
+# sconctl (the CLI, its configuration and boot units) for DEB_GOARCH.
+# The packager (scripts/pkg, a module of its own) runs on the build machine
+# whatever GOARCH says.
+deb:
+	rm -rf $(DEB_STAGE)
+	scripts/dkms.sh stage $(DEB_STAGE)/scon-$(VERSION)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(DEB_GOARCH) $(GO) build -trimpath \
+		-ldflags "-s -w -X main.version=$(VERSION)" -o $(DEB_STAGE)/sconctl ./cmd/sconctl
+	cd scripts/pkg && GOOS= GOARCH= $(GO) run . -top $(CURDIR) -version $(VERSION) \
+		-arch $(DEB_GOARCH) -dkms-source $(CURDIR)/$(DEB_STAGE)/scon-$(VERSION) \
+		-sconctl $(CURDIR)/$(DEB_STAGE)/sconctl -out $(CURDIR)/out/deb
 
 # The fuzz targets, PACKAGE:TARGET: go test -fuzz takes one at a time.
 FUZZ_TARGETS = ./internal/config:FuzzParse ./internal/cli:FuzzApply \
@@ -45,6 +77,7 @@ test-go:
 	$(GO) vet ./...
 	$(GO) test ./...
 	$(MAKE) fuzz FUZZTIME=10s
+	cd scripts/pkg && $(GO) vet ./... && $(GO) test ./...
 
 # Each fuzz target for FUZZTIME. A failing input lands in the package's
 # testdata/fuzz, where go test replays it from then on. Minimizing new
@@ -69,6 +102,11 @@ test-debug: sconctl
 # Field case 17 at full length: ten minutes of churn, without and with scon.
 test-churn: kmod sconctl
 	CHURN_SECS=600 test/vm-suite.sh --kernel $(KVER) --case churn --ipt nft
+
+# The packages as a device installs them (test/cases/packages.sh), in
+# its own VM: DKMS compiles scon under TCG, which takes minutes.
+test-packages: deb
+	test/vm-suite.sh --kernel $(KVER) --case packages --ipt nft
 
 test: setup
 	$(MAKE) test-go

@@ -17,7 +17,7 @@ host_packages=(
 	python3-argcomplete python3-requests python3-pkg-resources
 	iproute2 iptables nftables conntrack iperf3 socat ethtool
 	procps coreutils jq iputils-ping iputils-arping mosquitto linux-perf
-	dwarves gcc-aarch64-linux-gnu qemu-system-arm
+	dwarves dkms gcc-aarch64-linux-gnu qemu-system-arm
 )
 
 log() { echo "setup: $*"; }
@@ -56,6 +56,7 @@ install_virtme_ng() {
 go_modules() {
 	log "downloading Go modules"
 	(cd "$top" && go mod download)
+	(cd "$top/scripts/pkg" && go mod download)	# make deb's packager
 }
 
 [ "$(id -u)" = 0 ] || { echo "setup: run as root" >&2; exit 1; }

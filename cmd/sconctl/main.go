@@ -8,8 +8,9 @@ import (
 	"scon/internal/sconnl"
 )
 
-// version is sconctl's version, set at build time with
-// -ldflags "-X main.version=...".
+// version is sconctl's version. make sconctl stamps SCON_VERSION of
+// kmod/scon.h into it with
+// -ldflags "-X main.version=..."; version_test.go keeps this default equal.
 var version = "0.1.0"
 
 // dial connects to the module; the app calls it only for commands that
