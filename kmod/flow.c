@@ -103,8 +103,24 @@ static int scon_flow_insert(struct scon_flow *flow)
 		return err;
 	}
 
-	atomic_inc(&scon_nflows);
 	return 0;
+}
+
+/*
+ * Takes one of the max_flows slots, or says that none is left. The check
+ * and the count move together, so CPUs learning at the same time cannot
+ * push the table past its limit.
+ */
+static bool scon_flow_reserve(u32 max_flows)
+{
+	int nflows = atomic_read(&scon_nflows);
+
+	do {
+		if ((u32)nflows >= max_flows)
+			return false;
+	} while (!atomic_try_cmpxchg(&scon_nflows, &nflows, nflows + 1));
+
+	return true;
 }
 
 /* A flow left over from an earlier conntrack entry with the same tuple. */
@@ -166,24 +182,28 @@ struct scon_flow *scon_flow_find_or_create(struct nf_conn *ct,
 			return NULL;
 	}
 
-	if (atomic_read(&scon_nflows) >= cfg->max_flows) {
+	if (!scon_flow_reserve(cfg->max_flows)) {
 		scon_count(SCON_CTR_FLOWS_REFUSED_FULL);
 		return NULL;
 	}
 
 	flow = scon_flow_alloc(ct);
 	if (!flow)
-		return NULL;
+		goto unreserve;
 
 	if (scon_flow_insert(flow)) {
 		/* Another CPU won the race, or a tuple is still taken. */
 		nf_ct_put(ct);
 		kmem_cache_free(scon_flow_cache, flow);
-		return NULL;
+		goto unreserve;
 	}
 
 	scon_flow_tcp_liberal(ct);
 	return flow;
+
+unreserve:
+	atomic_dec(&scon_nflows);
+	return NULL;
 }
 
 /* The normal path has just confirmed direction @dir's decision. */
