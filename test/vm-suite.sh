@@ -79,13 +79,14 @@ guest_died() {
 # and its quarantine, every KASAN report rather than the first only, time
 # limits scaled for its slowness, scon.ko built for it, and the kmemleak
 # check at the end.
-vm_args=(--kernel "$kver" --timeout 2700)
+# The whole suite takes about 50 minutes under TCG; the VM gets an hour.
+vm_args=(--kernel "$kver" --timeout 3600)
 guest_env=()
 if [ -n "$kdir" ]; then
 	scale=${SCON_TIMEOUT_SCALE:-4}
 	[ -n "$ko" ] || usage
 	ko=$(cd "$(dirname "$ko")" && pwd)/$(basename "$ko")
-	vm_args=(--kdir "$kdir" --memory 2G --append kasan_multi_shot --timeout $((2700 * scale)))
+	vm_args=(--kdir "$kdir" --memory 2G --append kasan_multi_shot --timeout $((3600 * scale)))
 	guest_env=(env "SCON_KO=$ko")
 	guest_args+=(--timeout-scale "$scale" --kmemleak)
 fi

@@ -8,6 +8,8 @@
 #      the status before equals the status after; a good file then changes
 #      it (so the comparison can see a change).
 
+# Who installs Docker's rules plays no part here: iptables-nft only.
+CASE_IPT=iptables-nft
 CASE_MODES="scon"
 CASE_TIMEOUT=180
 

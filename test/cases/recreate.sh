@@ -7,6 +7,8 @@
 # announces it (gratuitous ARP): the same UDP flow, cached again, must
 # follow the neighbour change rather than keep sending to the old MAC.
 
+# Who installs Docker's rules plays no part here: iptables-nft only.
+CASE_IPT=iptables-nft
 CASE_MODES="off scon"
 CASE_TIMEOUT=240
 
