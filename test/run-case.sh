@@ -9,7 +9,8 @@
 #   CASE  a file test/cases/CASE.sh defining case_CASE; it may also set
 #         CASE_MODES, CASE_TIMEOUT, CASE_IPT (the flavours it runs with,
 #         default both), and, read when the topology comes up,
-#         TOPO_RTR=1 (router and server behind the uplink) or PUBLISHED
+#         TOPO_RTR=1 (router and server behind the uplink) or PUBLISHED,
+#         and a function cleanup_CASE that teardown calls first
 #   IPT   iptables-nft or iptables-legacy: who installs Docker's rules
 #   MODE  off (kernel only) or scon
 #
@@ -35,6 +36,7 @@ teardown() {
 	trap - EXIT TERM
 	[ -s "$CASE_FAILS" ] && scon_show
 	log "teardown"
+	! declare -F "cleanup_$CASE" >/dev/null || "cleanup_$CASE"
 	stop_spawned
 	scon_down
 	topo_down

@@ -4,17 +4,17 @@
 #   1. dpkg -i scon-dkms and sconctl: DKMS builds scon.ko for the running
 #      kernel and installs it (dkms status; modinfo: updates/dkms, the
 #      version); /etc/scon/scon.yaml is the shipped file, a conffile.
-#   2. the boot as systemd would run it. virtme-ng's init, not systemd, is
-#      PID 1 in the VM (and vng cannot boot systemd), so the case plays
-#      systemd's part: systemd-analyze verify scon.service, every module of
-#      modules-load.d/scon.conf through modprobe (systemd-modules-load),
-#      then the unit's ExecStart word for word, from /, with a clean
-#      environment and no stdin.
+#   2. a boot with systemd: the host's systemd as PID 1 of new PID and
+#      mount namespaces with a fresh /run, as in a container (virtme-ng's
+#      init stays the VM's PID 1; vng cannot boot systemd itself). It
+#      starts multi-user.target with the host's own services masked, so
+#      that systemd-modules-load (modules-load.d/scon.conf) and the
+#      enabled scon.service run as they do on a device.
 #   3. the edited /etc/scon/scon.yaml is in force (status --json) and
 #      traffic to the published port takes the express path.
-#   4. next boot with a broken /etc/scon/scon.yaml: ExecStart fails and
-#      its output (what the journal would show) names file, line and
-#      reason; scon stays loaded with its own defaults, traffic flows.
+#   4. next boot with a broken /etc/scon/scon.yaml: scon.service fails
+#      and its journal names file, line and reason; scon stays loaded
+#      with its own defaults, traffic flows.
 #   5. dpkg -r and -P: DKMS forgets scon, its module file and the unit's
 #      enablement link go, the conffile goes with the purge.
 
@@ -42,6 +42,7 @@ case_packages() {
 		s/^revalidate_interval: .*/revalidate_interval: 2s/' "$CONF"
 	check "systemctl enable scon.service" systemctl enable scon.service
 	unit_verify
+	mask_host_units
 	boot_good
 	boot_broken
 	packages_remove "$kver"
@@ -109,53 +110,124 @@ unit_key() { sed -n "s/^$1=//p" "$UNIT"; }
 # status_json JQ: one value of sconctl status --json, compact.
 status_json() { timeout 10 "$SCONCTL" status --json | jq -c "$1"; }
 
-# boot: what systemd does at boot for scon: load the modules of
-# modules-load.d, then start scon.service; its output goes to
-# $LOGDIR/unit.out (the journal) and its exit status is returned.
-boot() {
-	local module exec_start rc=0
-	while read -r module; do
-		run modprobe "$module" || fail "modprobe $module"
-	done < <(grep -v '^[[:space:]]*#' /usr/lib/modules-load.d/scon.conf | grep .)
-	exec_start=$(unit_key ExecStart)
-	say "(scon.service) $exec_start"
-	# shellcheck disable=SC2086 # the unit's words, as systemd splits them
-	(cd / && env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		$exec_start </dev/null) >"$LOGDIR/unit.out" 2>&1 || rc=$?
+# The systemd of the current boot: the PID of unshare, which waits for it,
+# and systemd's own PID (1 inside its namespace).
+SD_UNSHARE=
+SD_PID=
+
+# sd CMD...: CMD inside the booted system (systemctl, journalctl).
+sd() { nsenter -t "$SD_PID" -a "$@"; }
+
+# mask_host_units: the services, timers and sockets the host enabled (the
+# VM's root is the host's), except scon's, so that the boot starts what a
+# device with only scon installed would; and systemd-tmpfiles, which would
+# empty the /tmp that this case lives in. The VM's overlay forgets it all.
+mask_host_units() {
+	local link unit
+	for link in /etc/systemd/system/*.wants/*; do
+		unit=${link##*/}
+		[ "$unit" != scon.service ] || continue
+		ln -sfn /dev/null "/etc/systemd/system/$unit"
+	done
+	for unit in systemd-tmpfiles-setup.service systemd-tmpfiles-setup-dev.service \
+		systemd-tmpfiles-clean.timer; do
+		ln -sfn /dev/null "/etc/systemd/system/$unit"
+	done
+}
+
+# sd_boot: boots systemd into multi-user.target and waits (4 minutes at
+# most, TCG is slow) until it says the system is running or degraded.
+sd_boot() {
+	local state= end=$(($(now_ms) + 240000))
+	say "boot: systemd as PID 1 of its own namespaces, multi-user.target"
+	unshare --pid --fork --mount --propagation private \
+		sh -c 'mount -t tmpfs -o mode=755 run /run && mount -t proc proc /proc &&
+			exec env -i container=scon-test /lib/systemd/systemd --unit=multi-user.target' \
+		>>"$LOGDIR/systemd.out" 2>&1 &
+	SD_UNSHARE=$!
+	echo "$SD_UNSHARE" >>"$CASE_PIDS"
+	while [ "$(now_ms)" -lt "$end" ]; do
+		SD_PID=$(pgrep -P "$SD_UNSHARE" | head -n 1)
+		[ -z "$SD_PID" ] || state=$(sd systemctl is-system-running 2>/dev/null)
+		case $state in
+		running | degraded)
+			echo "  systemd is up: $state"
+			return 0 ;;
+		esac
+		kill -0 "$SD_UNSHARE" 2>/dev/null || break
+		sleep 1
+	done
+	fail "systemd did not come up (state '$state'; $LOGDIR/systemd.out)"
+	return 1
+}
+
+# sd_halt: shuts the booted system down; a systemd that does not stop
+# within two minutes is killed.
+sd_halt() {
+	local end=$(($(now_ms) + 120000))
+	[ -n "$SD_UNSHARE" ] || return 0
+	say "poweroff"
+	sd systemctl --no-block poweroff 2>/dev/null
+	while kill -0 "$SD_UNSHARE" 2>/dev/null && [ "$(now_ms)" -lt "$end" ]; do
+		sleep 1
+	done
+	if kill -0 "$SD_UNSHARE" 2>/dev/null; then
+		fail "systemd did not power off within two minutes"
+		kill -KILL "$SD_PID" 2>/dev/null
+	fi
+	wait "$SD_UNSHARE" 2>/dev/null
+	SD_UNSHARE=
+	SD_PID=
+}
+
+cleanup_packages() { sd_halt; }
+
+# unit_journal: scon.service's journal of this boot, to $LOGDIR/unit.out.
+unit_journal() {
+	sd journalctl -b -u scon.service -o cat --no-pager >"$LOGDIR/unit.out" 2>&1
 	sed 's/^/  journal: /' "$LOGDIR/unit.out"
-	return "$rc"
 }
 
 boot_good() {
-	local rc=0
-	boot || rc=$?
-	check_eq "$rc" 0 "exit status of scon.service's ExecStart"
+	sd_boot || return
+	check_eq "$(sd systemctl is-active systemd-modules-load.service)" active \
+		"systemd-modules-load.service"
+	check "scon loaded at boot" scon_loaded
+	check_eq "$(sd systemctl is-enabled scon.service)" enabled "scon.service enabled"
+	check_eq "$(sd systemctl is-active scon.service)/$(sd systemctl show -P Result scon.service)" \
+		"active/success" "scon.service state/result"
+	unit_journal
 	check_eq "$(status_json .uplinks)" '["up0"]' "uplinks in force"
 	check_eq "$(scon_status .max_flows)/$(scon_status .revalidate_ms)" "4096/2000" \
 		"max_flows/revalidate_ms in force"
 	xfer_run dnat c1 80 ext "$HOST_UP:8080" cli 2000000
 	check_ge "$(scon_counter express_packets)" 100 "express packets of 2 MB to the published port"
+	sd_halt
 }
 
-# boot_broken: a fresh boot (module loaded anew) with a bad value in the
+# boot_broken: the next boot (module loaded anew) with a bad value in the
 # file: the unit fails, the module keeps its defaults.
 boot_broken() {
-	local line rc=0
+	local line
 	scon_down
 	line=$(grep -n '^max_flows:' "$CONF" | cut -d: -f1)
 	say "the administrator breaks line $line of $CONF"
 	sed -i 's/^max_flows: .*/max_flows: lots/' "$CONF"
-	boot || rc=$?
-	check_eq "$rc" 1 "exit status of ExecStart with a broken $CONF"
+	sd_boot || return
+	check_eq "$(sd systemctl is-active scon.service)/$(sd systemctl show -P Result scon.service)" \
+		"failed/exit-code" "scon.service state/result with a broken $CONF"
+	check_eq "$(sd systemctl show -P ExecMainStatus scon.service)" 1 "sconctl's exit status"
+	unit_journal
 	if grep -q "^sconctl: $CONF:$line: max_flows: " "$LOGDIR/unit.out"; then
 		echo "  ok: the journal names $CONF:$line and max_flows"
 	else
-		fail "ExecStart's output does not name $CONF:$line: max_flows: $(head -n 1 "$LOGDIR/unit.out")"
+		fail "scon.service's journal does not name $CONF:$line: max_flows"
 	fi
 	check "scon still loaded" scon_loaded
 	check_eq "$(status_json .uplinks)/$(scon_status .max_flows)" "[]/16384" \
 		"uplinks/max_flows: the module's defaults"
 	xfer_run after c1 80 ext "$HOST_UP:8080" cli 200000
+	sd_halt
 }
 
 packages_remove() {
