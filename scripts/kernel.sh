@@ -50,7 +50,12 @@ install_image() {
 	[ -f "/boot/vmlinuz-$kver" ] && [ -d "/lib/modules/$kver/kernel" ] && return 0
 	echo "kernel.sh: installing linux-image-$kver" >&2
 	fetch "linux-image-$kver" || fetch "linux-image-$kver-unsigned"
-	deb=$(ls "$APT_DIR"/linux-image-"$kver"_*.deb "$APT_DIR"/linux-image-"$kver"-unsigned_*.deb 2>/dev/null | head -n 1)
+	# Whichever of the two was fetched; a pattern without a match stays
+	# as written and fails the -f test.
+	for deb in "$APT_DIR"/linux-image-"$kver"_*.deb "$APT_DIR"/linux-image-"$kver"-unsigned_*.deb; do
+		[ ! -f "$deb" ] || break
+	done
+	[ -f "$deb" ] || { echo "kernel.sh: no linux-image-$kver package in $APT_DIR" >&2; return 1; }
 	dpkg -i "$deb" >/dev/null
 }
 
