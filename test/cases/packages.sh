@@ -182,6 +182,11 @@ sd_halt() {
 
 cleanup_packages() { sd_halt; }
 
+# unit_state: scon.service's ActiveState/Result in the booted system.
+unit_state() {
+	echo "$(sd systemctl is-active scon.service)/$(sd systemctl show -P Result scon.service)"
+}
+
 # unit_journal: scon.service's journal of this boot, to $LOGDIR/unit.out.
 unit_journal() {
 	sd journalctl -b -u scon.service -o cat --no-pager >"$LOGDIR/unit.out" 2>&1
@@ -194,8 +199,7 @@ boot_good() {
 		"systemd-modules-load.service"
 	check "scon loaded at boot" scon_loaded
 	check_eq "$(sd systemctl is-enabled scon.service)" enabled "scon.service enabled"
-	check_eq "$(sd systemctl is-active scon.service)/$(sd systemctl show -P Result scon.service)" \
-		"active/success" "scon.service state/result"
+	check_eq "$(unit_state)" "active/success" "scon.service state/result"
 	unit_journal
 	check_eq "$(status_json .uplinks)" '["up0"]' "uplinks in force"
 	check_eq "$(scon_status .max_flows)/$(scon_status .revalidate_ms)" "4096/2000" \
@@ -214,8 +218,7 @@ boot_broken() {
 	say "the administrator breaks line $line of $CONF"
 	sed -i 's/^max_flows: .*/max_flows: lots/' "$CONF"
 	sd_boot || return
-	check_eq "$(sd systemctl is-active scon.service)/$(sd systemctl show -P Result scon.service)" \
-		"failed/exit-code" "scon.service state/result with a broken $CONF"
+	check_eq "$(unit_state)" "failed/exit-code" "scon.service state/result with a broken $CONF"
 	check_eq "$(sd systemctl show -P ExecMainStatus scon.service)" 1 "sconctl's exit status"
 	unit_journal
 	if grep -q "^sconctl: $CONF:$line: max_flows: " "$LOGDIR/unit.out"; then
